@@ -1,0 +1,1 @@
+"""Pure domain: SOP definitions, staff, working time, step lifecycle, outbox. No Airflow import."""
