@@ -1,0 +1,175 @@
+"""SQLAlchemy models of the domain database: runs, step instances, decisions, documents,
+the mail outbox and the append-only audit log. The schema is owned by the Alembic
+migrations in `store/migrations/`; these classes must match them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every engine (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the domain database; use an aware one")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SopRun(Base):
+    """One run of an SOP (one Airflow DAG run), with the period it reports on."""
+
+    __tablename__ = "sop_run"
+    __table_args__ = (UniqueConstraint("dag_id", "run_id", name="uq_sop_run"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dag_id: Mapped[str] = mapped_column(String(250), index=True)
+    run_id: Mapped[str] = mapped_column(String(250))
+    sop_id: Mapped[str] = mapped_column(String(100))
+    periode: Mapped[str] = mapped_column(String(50))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class StepInstance(Base):
+    """One round of one step of one run, for one Bagian when the step fans out per Bagian."""
+
+    __tablename__ = "step_instance"
+    __table_args__ = (UniqueConstraint("dag_id", "run_id", "step_id", "bagian", "round", name="uq_step_round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dag_id: Mapped[str] = mapped_column(String(250), index=True)
+    run_id: Mapped[str] = mapped_column(String(250), index=True)
+    sop_id: Mapped[str] = mapped_column(String(100))
+    step_id: Mapped[str] = mapped_column(String(100))
+    step_no: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    uraian: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(100))
+    bagian: Mapped[str] = mapped_column(String(100), default="")
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    # open -> done (task, auto) | approved (review IYA, approval) | revised (review TIDAK) | skipped
+    status: Mapped[str] = mapped_column(String(20), index=True, default="open")
+    candidates: Mapped[list] = mapped_column(JSON, default=list)
+    assignee_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    on_behalf_of: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The review instance whose TIDAK reopened this round (so finishing it asks the reviewer again).
+    reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("step_instance.id"), nullable=True)
+
+    decisions: Mapped[list["Decision"]] = relationship(back_populates="step_instance", order_by="Decision.id")
+    documents: Mapped[list["Document"]] = relationship(back_populates="step_instance", order_by="Document.id")
+
+
+class Decision(Base):
+    """A reviewer's or approver's decision: IYA or TIDAK, with a note."""
+
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    step_instance_id: Mapped[int] = mapped_column(ForeignKey("step_instance.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(10))  # iya | tidak
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    by_email: Mapped[str] = mapped_column(String(320))
+    on_behalf_of: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    step_instance: Mapped[StepInstance] = relationship(back_populates="decisions")
+
+
+class Document(Base):
+    """A document in the registry: an upload or a generated file, versioned per run and name."""
+
+    __tablename__ = "document"
+    __table_args__ = (UniqueConstraint("dag_id", "run_id", "name", "version", name="uq_document_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dag_id: Mapped[str] = mapped_column(String(250), index=True)
+    run_id: Mapped[str] = mapped_column(String(250), index=True)
+    step_instance_id: Mapped[int | None] = mapped_column(ForeignKey("step_instance.id"), nullable=True, index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    jenis: Mapped[str] = mapped_column(String(50))  # upload | lembar_disposisi | rekam_jejak
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(Text)
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    step_instance: Mapped[StepInstance | None] = relationship(back_populates="documents")
+
+
+class OutboxMessage(Base):
+    """A mail waiting to be sent, or sent. The key makes queuing idempotent."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(700), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list] = mapped_column(JSON, default=list)  # document ids
+    dag_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    run_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), index=True, default="pending")  # pending|sending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class AuditEntry(Base):
+    """Append-only: who did what, when, from where. Never updated or deleted."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(String(50))  # cli | airflow | web
+    dag_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    run_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    step_instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _audit_is_append_only(mapper: Any, connection: Any, target: AuditEntry) -> None:
+    raise RuntimeError("the audit log is append-only")
