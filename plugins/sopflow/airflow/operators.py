@@ -1,0 +1,141 @@
+"""Operators of sopflow's DAGs: the human-step sensor (deferrable) and the auto-step operator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from airflow.sdk import BaseOperator, BaseSensorOperator
+from airflow.sdk.exceptions import AirflowSkipException
+
+from sopflow.airflow.runctx import run_context
+from sopflow.airflow.triggers import StepTrigger
+
+log = logging.getLogger(__name__)
+
+
+def _flush_mail() -> None:
+    """Send what the step queued now; whatever fails stays in the outbox for the outbox DAG."""
+    from sopflow.mail import send_pending
+
+    try:
+        report = send_pending()
+        log.info("sopflow mail: %s", report)
+    except Exception as exc:  # the outbox keeps the mail; a later drain retries
+        log.warning("sopflow mail: sending failed, kept in the outbox: %s", exc)
+
+
+def _prepare(sop_id: str, step_id: str, context: Any):
+    """Register the run and decide whether the step runs at all (forward branches)."""
+    from sopflow.domain import steps
+    from sopflow.domain.office import load_office
+    from sopflow.domain.period import periode_for
+    from sopflow.settings import get_settings
+
+    office = load_office(get_settings().config_dir)
+    sop = office.sop(sop_id)
+    step = sop.step(step_id)
+    rc = run_context(context)
+    return office, sop, step, rc, steps, periode_for(sop, rc.when, rc.params)
+
+
+class HumanStepSensor(BaseSensorOperator):
+    """A step done by a person. Opens its step instance and task email, then waits without a slot."""
+
+    template_fields = ()
+    ui_color = "#fde68a"
+
+    def __init__(self, *, sop_id: str, step_id: str, poll_seconds: float = 10.0, **kwargs: Any):
+        kwargs.setdefault("deferrable", True)
+        kwargs.setdefault("timeout", dt.timedelta(days=120))
+        kwargs.setdefault("poke_interval", poll_seconds)
+        self.deferrable = kwargs.pop("deferrable")
+        super().__init__(**kwargs)
+        self.sop_id, self.step_id, self.poll_seconds = sop_id, step_id, poll_seconds
+
+    def _open(self, context: Any) -> bool:
+        from sopflow.store.db import session_scope
+
+        office, sop, step, rc, steps, periode = _prepare(self.sop_id, self.step_id, context)
+        skipped = False
+        with session_scope() as session:
+            steps.ensure_run(session, sop=sop, dag_id=rc.dag_id, run_id=rc.run_id, periode=periode, params=rc.params)
+            gate = sop.branch_gate(step)
+            if gate is not None and not steps.branch_taken(session, sop, gate, rc.dag_id, rc.run_id):
+                steps.skip_step(session, sop, step, dag_id=rc.dag_id, run_id=rc.run_id, gate=gate)
+                skipped = True
+            else:
+                opened = steps.open_step(session, office, sop, step, dag_id=rc.dag_id, run_id=rc.run_id)
+                self.log.info("sopflow: step %s opened %d instance(s)", step.id, len(opened))
+            resolved = steps.step_resolved(session, sop, step, rc.dag_id, rc.run_id)
+        _flush_mail()
+        if skipped:
+            raise AirflowSkipException(f"step {step.no} not needed: step {gate.no} decided IYA")
+        return resolved
+
+    def execute(self, context: Any) -> Any:
+        if self._open(context):
+            return {"step_id": self.step_id, "status": "resolved"}
+        if not self.deferrable:
+            return super().execute(context)
+        rc = run_context(context)
+        self.defer(trigger=StepTrigger(self.sop_id, self.step_id, rc.dag_id, rc.run_id, self.poll_seconds),
+                   method_name="execute_complete", timeout=self.timeout if self.timeout else None)
+
+    def poke(self, context: Any) -> bool:
+        from sopflow.store.db import session_scope
+
+        office, sop, step, rc, steps, _ = _prepare(self.sop_id, self.step_id, context)
+        with session_scope() as session:
+            return steps.step_resolved(session, sop, step, rc.dag_id, rc.run_id)
+
+    def execute_complete(self, context: Any, event: dict | None = None) -> Any:
+        if not self.poke(context):  # the trigger fired on a state that changed since: wait again
+            rc = run_context(context)
+            self.defer(trigger=StepTrigger(self.sop_id, self.step_id, rc.dag_id, rc.run_id, self.poll_seconds),
+                       method_name="execute_complete")
+        _flush_mail()
+        return {"step_id": self.step_id, "status": "resolved"}
+
+
+class AutoStepOperator(BaseOperator):
+    """A step the system does: archive the run's record and final documents, distribute them."""
+
+    ui_color = "#bfdbfe"
+
+    def __init__(self, *, sop_id: str, step_id: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.sop_id, self.step_id = sop_id, step_id
+
+    def execute(self, context: Any) -> Any:
+        from sopflow.domain.auto import run_auto_step
+        from sopflow.settings import get_settings
+        from sopflow.store.db import session_scope
+
+        office, sop, step, rc, steps, periode = _prepare(self.sop_id, self.step_id, context)
+        with session_scope() as session:
+            steps.ensure_run(session, sop=sop, dag_id=rc.dag_id, run_id=rc.run_id, periode=periode, params=rc.params)
+            gate = sop.branch_gate(step)
+            if gate is not None and not steps.branch_taken(session, sop, gate, rc.dag_id, rc.run_id):
+                steps.skip_step(session, sop, step, dag_id=rc.dag_id, run_id=rc.run_id, gate=gate)
+                skip = gate
+            else:
+                skip = None
+                inst = run_auto_step(session, office, sop, step, dag_id=rc.dag_id, run_id=rc.run_id,
+                                     documents_dir=get_settings().documents_dir)
+                result = {"step_id": step.id, "instance_id": inst.id, "actions": list(step.actions)}
+        if skip is not None:
+            raise AirflowSkipException(f"step {step.no} not needed: step {skip.no} decided IYA")
+        _flush_mail()
+        return result
+
+
+class OutboxOperator(BaseOperator):
+    """Drains the mail outbox: retries what an SMTP outage left behind."""
+
+    def execute(self, context: Any) -> Any:
+        from sopflow.mail import send_pending
+
+        report = send_pending()
+        return {"sent": report.sent, "failed": report.failed}

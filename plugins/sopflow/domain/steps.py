@@ -1,0 +1,319 @@
+"""The step lifecycle: opening steps, people acting on them, and revision rounds.
+
+The domain database is the source of truth. Airflow's sensors, the CLI and the web pages all
+call these functions; none of them decides anything on its own.
+
+States of a step instance (one round of one step, for one Bagian when the step fans out):
+  task, auto:       open -> done
+  review:           open -> approved (IYA) | revised (TIDAK, with a note)
+  approval:         open -> approved
+  any:              -> skipped (a forward-branch review said IYA, so this step is not needed)
+A review's TIDAK reopens its `on_reject` step as the next round for that step's actor; when that
+round is done the review is opened again as its next round. The Airflow graph stays acyclic: the
+review's sensor simply waits until the latest round is approved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sopflow.domain import audit, documents, notify
+from sopflow.domain.errors import ActionRefused
+from sopflow.domain.office import Office
+from sopflow.domain.period import JAKARTA
+from sopflow.domain.sop import SopDefinition, Step
+from sopflow.store.models import Decision, SopRun, StepInstance
+
+RESOLVED = ("done", "approved", "skipped")
+
+
+@dataclass
+class Outcome:
+    """What an action changed, for the caller to report ("what happens next")."""
+
+    instance: StepInstance
+    opened: list[StepInstance] = field(default_factory=list)
+    message: str = ""
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now(dt.timezone.utc)
+
+
+# --- runs --------------------------------------------------------------------------------------
+def ensure_run(session: Session, *, sop: SopDefinition, dag_id: str, run_id: str, periode: str,
+               params: dict) -> SopRun:
+    run = session.scalar(select(SopRun).where(SopRun.dag_id == dag_id, SopRun.run_id == run_id))
+    if run is None:
+        with session.begin_nested():
+            run = SopRun(dag_id=dag_id, run_id=run_id, sop_id=sop.id, periode=periode, params=params)
+            session.add(run)
+    return run
+
+
+def get_run(session: Session, dag_id: str, run_id: str) -> SopRun:
+    run = session.scalar(select(SopRun).where(SopRun.dag_id == dag_id, SopRun.run_id == run_id))
+    if run is None:
+        raise LookupError(f"run {dag_id}/{run_id} is not known to sopflow")
+    return run
+
+
+# --- who ---------------------------------------------------------------------------------------
+def _groups(office: Office, step: Step) -> dict[str, list[str]]:
+    """Candidate emails per Bagian partition ('' when the step does not fan out)."""
+    staff = office.staff
+    if step.per == "bagian":
+        return {b: [p.email for p in people] for b, people in staff.members_by_bagian(step.pelaksana).items()}
+    return {"": [p.email for p in staff.members(step.pelaksana)]}
+
+
+def _candidates(office: Office, step: Step, bagian: str, fallback: list[str]) -> list[str]:
+    """The step's people now (the directory may have changed since round 1), or the earlier ones."""
+    return _groups(office, step).get(bagian) or list(fallback)
+
+
+def _due(office: Office, step: Step, opened: dt.datetime) -> dt.datetime | None:
+    if step.batas_hari_kerja:
+        return office.calendar.add_working_days(opened, step.batas_hari_kerja)
+    if step.waktu_menit:
+        return office.calendar.add_working_minutes(opened, step.waktu_menit)
+    return None
+
+
+def _new_instance(office: Office, sop: SopDefinition, step: Step, *, dag_id: str, run_id: str, bagian: str,
+                  candidates: list[str], round_: int, now: dt.datetime, reopened_by: StepInstance | None = None
+                  ) -> StepInstance:
+    return StepInstance(
+        dag_id=dag_id, run_id=run_id, sop_id=sop.id, step_id=step.id, step_no=step.no, kind=step.kind,
+        uraian=step.uraian, role=step.pelaksana, bagian=bagian, round=round_, status="open",
+        candidates=candidates, assignee_email=candidates[0] if candidates else None, opened_at=now,
+        due_at=_due(office, step, now), reopened_by_id=reopened_by.id if reopened_by else None,
+    )
+
+
+# --- opening -----------------------------------------------------------------------------------
+def instances_of(session: Session, dag_id: str, run_id: str, step_id: str) -> list[StepInstance]:
+    return list(session.scalars(select(StepInstance).where(
+        StepInstance.dag_id == dag_id, StepInstance.run_id == run_id, StepInstance.step_id == step_id,
+    ).order_by(StepInstance.bagian, StepInstance.round)))
+
+
+def latest_rounds(instances: list[StepInstance]) -> dict[str, StepInstance]:
+    latest: dict[str, StepInstance] = {}
+    for inst in instances:
+        if inst.bagian not in latest or inst.round > latest[inst.bagian].round:
+            latest[inst.bagian] = inst
+    return latest
+
+
+def open_step(session: Session, office: Office, sop: SopDefinition, step: Step, *, dag_id: str, run_id: str,
+              source: str = "airflow", now: dt.datetime | None = None) -> list[StepInstance]:
+    """Open round 1 of a step (once per Bagian when it fans out) and queue its task emails.
+
+    Idempotent: a retried Airflow task finds the instances already there and opens nothing new.
+    Returns the instances that were newly opened.
+    """
+    now = _now(now)
+    if instances_of(session, dag_id, run_id, step.id):
+        return []
+    run = get_run(session, dag_id, run_id)
+    opened = []
+    for bagian, candidates in _groups(office, step).items():
+        inst = _new_instance(office, sop, step, dag_id=dag_id, run_id=run_id, bagian=bagian,
+                             candidates=candidates, round_=1, now=now)
+        with session.begin_nested():  # a concurrent opener loses on the unique key, not with an error
+            session.add(inst)
+        opened.append(inst)
+        audit.record(session, actor="system", action="opened", source=source, instance=inst,
+                     detail={"step_no": step.no, "bagian": bagian, "candidates": candidates})
+        if step.dokumen == "lembar_disposisi":
+            notify.prepare_disposition(session, office, sop, step, inst, run)
+        notify.queue_task_mail(session, office, sop, step, inst, run)
+    return opened
+
+
+def skip_step(session: Session, sop: SopDefinition, step: Step, *, dag_id: str, run_id: str, gate: Step,
+              now: dt.datetime | None = None) -> None:
+    if instances_of(session, dag_id, run_id, step.id):
+        return
+    inst = StepInstance(dag_id=dag_id, run_id=run_id, sop_id=sop.id, step_id=step.id, step_no=step.no,
+                        kind=step.kind, uraian=step.uraian, role=step.pelaksana, bagian="", round=1,
+                        status="skipped", candidates=[], opened_at=_now(now), closed_at=_now(now),
+                        closed_by="system", note=f"Tidak diperlukan: langkah {gate.no} memutuskan IYA")
+    session.add(inst)
+    session.flush()
+    audit.record(session, actor="system", action="skipped", source="airflow", instance=inst,
+                 detail={"gate_step": gate.no})
+
+
+def step_resolved(session: Session, sop: SopDefinition, step: Step, dag_id: str, run_id: str) -> bool:
+    """True when the Airflow task of this step may finish: every partition's latest round is through."""
+    latest = latest_rounds(instances_of(session, dag_id, run_id, step.id))
+    if not latest:
+        return False
+    ok = RESOLVED + (("revised",) if sop.is_forward_branch(step) else ())
+    return all(inst.status in ok for inst in latest.values())
+
+
+def branch_taken(session: Session, sop: SopDefinition, gate: Step, dag_id: str, run_id: str) -> bool:
+    """For a forward-branch review: True when it decided TIDAK, so the steps from its target on run."""
+    latest = latest_rounds(instances_of(session, dag_id, run_id, gate.id))
+    return any(inst.status == "revised" for inst in latest.values())
+
+
+# --- acting ------------------------------------------------------------------------------------
+def _load_for_action(session: Session, instance_id: int) -> StepInstance:
+    inst = session.get(StepInstance, instance_id, with_for_update=True)
+    if inst is None:
+        raise ActionRefused(f"tugas {instance_id} tidak ada")
+    return inst
+
+
+def _authorise(office: Office, inst: StepInstance, actor: str, expected_kinds: tuple[str, ...], verb: str,
+               now: dt.datetime) -> str | None:
+    if inst.kind not in expected_kinds:
+        hint = {"task": "gunakan 'sopflow done'", "review": "gunakan 'sopflow approve' atau 'sopflow revise'",
+                "approval": "gunakan 'sopflow approve'", "auto": "langkah ini dikerjakan sistem"}[inst.kind]
+        raise ActionRefused(f"tugas {inst.id} adalah langkah jenis {inst.kind} dan tidak bisa {verb}: {hint}")
+    if inst.status != "open":
+        raise ActionRefused(f"tugas {inst.id} berstatus {inst.status}, bukan open")
+    on_behalf = office.staff.may_act_for(actor, list(inst.candidates), now.astimezone(JAKARTA).date())
+    if on_behalf is None:
+        raise ActionRefused(f"{actor} bukan pelaksana tugas {inst.id} (pelaksana: {', '.join(inst.candidates)})")
+    return None if on_behalf == actor.strip().lower() else on_behalf
+
+
+def _close(inst: StepInstance, status: str, actor: str, on_behalf: str | None, note: str | None,
+           now: dt.datetime) -> None:
+    inst.status, inst.closed_at, inst.closed_by = status, now, actor.strip().lower()
+    inst.on_behalf_of, inst.note = on_behalf, note
+
+
+def complete(session: Session, office: Office, instance_id: int, *, actor: str, note: str | None = None,
+             file: Path | None = None, source: str = "cli", now: dt.datetime | None = None,
+             documents_dir: Path) -> Outcome:
+    """A person finished a task ("Selesai"), optionally with the output document."""
+    now = _now(now)
+    inst = _load_for_action(session, instance_id)
+    on_behalf = _authorise(office, inst, actor, ("task",), "diselesaikan", now)
+    data = None
+    if file is not None:
+        try:
+            data = documents.check_upload(file)
+        except ValueError as exc:
+            raise ActionRefused(str(exc)) from None
+    _close(inst, "done", actor, on_behalf, note, now)
+    detail: dict = {"note": note}
+    if data is not None:
+        doc = documents.register(session, documents_dir, dag_id=inst.dag_id, run_id=inst.run_id,
+                                 name=Path(file).name, data=data, jenis="upload", created_by=inst.closed_by,
+                                 step_instance_id=inst.id)
+        detail.update(document=doc.name, version=doc.version, sha256=doc.sha256)
+    audit.record(session, actor=inst.closed_by, action="done", source=source, instance=inst, detail=detail,
+                 on_behalf_of=on_behalf)
+    sop = office.sop(inst.sop_id)
+    step = sop.step(inst.step_id)
+    if step.distribusi:
+        notify.queue_distribution(session, office, sop, step, inst)
+    outcome = Outcome(inst, message=f"Langkah {inst.step_no} selesai.")
+    if inst.reopened_by_id is not None:
+        outcome.opened = _ask_reviewer_again(session, office, sop, inst, now)
+        if outcome.opened:
+            names = ", ".join(i.assignee_email or "?" for i in outcome.opened)
+            outcome.message += f" Hasil revisi dikirim kembali untuk diperiksa oleh {names}."
+    return outcome
+
+
+def _ask_reviewer_again(session: Session, office: Office, sop: SopDefinition, revised: StepInstance,
+                        now: dt.datetime) -> list[StepInstance]:
+    review = session.get(StepInstance, revised.reopened_by_id)
+    pending = session.scalar(select(func.count()).select_from(StepInstance).where(
+        StepInstance.reopened_by_id == review.id, StepInstance.status == "open"))
+    if pending:
+        return []  # other Bagian still revising what the same review sent back
+    step = sop.step(review.step_id)
+    inst = _new_instance(office, sop, step, dag_id=review.dag_id, run_id=review.run_id, bagian=review.bagian,
+                         candidates=_candidates(office, step, review.bagian, review.candidates),
+                         round_=review.round + 1, now=now)
+    session.add(inst)
+    session.flush()
+    audit.record(session, actor="system", action="opened", source="system", instance=inst,
+                 detail={"step_no": step.no, "round": inst.round, "after_revision_of": revised.id})
+    notify.queue_task_mail(session, office, sop, step, inst, get_run(session, review.dag_id, review.run_id))
+    return [inst]
+
+
+def approve(session: Session, office: Office, instance_id: int, *, actor: str, note: str | None = None,
+            source: str = "cli", now: dt.datetime | None = None) -> Outcome:
+    """IYA on a review, or the sign-off of an approval."""
+    now = _now(now)
+    inst = _load_for_action(session, instance_id)
+    on_behalf = _authorise(office, inst, actor, ("review", "approval"), "disetujui", now)
+    _close(inst, "approved", actor, on_behalf, note, now)
+    session.add(Decision(step_instance_id=inst.id, decision="iya", note=note, by_email=inst.closed_by,
+                         on_behalf_of=on_behalf, at=now))
+    audit.record(session, actor=inst.closed_by, action="approved", source=source, instance=inst,
+                 detail={"note": note}, on_behalf_of=on_behalf)
+    return Outcome(inst, message=f"Langkah {inst.step_no} disetujui (IYA). Proses berlanjut ke langkah berikutnya.")
+
+
+def revise(session: Session, office: Office, instance_id: int, *, actor: str, note: str,
+           source: str = "cli", now: dt.datetime | None = None) -> Outcome:
+    """TIDAK on a review: the note goes back to the on_reject step's actor as the next round."""
+    now = _now(now)
+    if not (note or "").strip():
+        raise ActionRefused("revisi wajib disertai catatan apa yang harus diperbaiki (--note)")
+    inst = _load_for_action(session, instance_id)
+    on_behalf = _authorise(office, inst, actor, ("review", "approval"), "dikembalikan untuk revisi", now)
+    sop = office.sop(inst.sop_id)
+    step = sop.step(inst.step_id)
+    if step.on_reject is None:
+        raise ActionRefused(f"langkah {step.no} {sop.id} tidak punya jalur revisi (on_reject); hanya bisa disetujui")
+    _close(inst, "revised", actor, on_behalf, note, now)
+    session.add(Decision(step_instance_id=inst.id, decision="tidak", note=note, by_email=inst.closed_by,
+                         on_behalf_of=on_behalf, at=now))
+    audit.record(session, actor=inst.closed_by, action="revised", source=source, instance=inst,
+                 detail={"note": note}, on_behalf_of=on_behalf)
+    if sop.is_forward_branch(step):
+        target = sop.step(step.on_reject)
+        return Outcome(inst, message=f"Keputusan TIDAK dicatat: proses berlanjut ke langkah {target.no}.")
+    target = sop.step(step.on_reject)
+    run = get_run(session, inst.dag_id, inst.run_id)
+    latest = latest_rounds(instances_of(session, inst.dag_id, inst.run_id, target.id))
+    targets = [latest[inst.bagian]] if inst.bagian in latest else list(latest.values())
+    opened = []
+    for previous in targets:
+        new = _new_instance(office, sop, target, dag_id=inst.dag_id, run_id=inst.run_id, bagian=previous.bagian,
+                            candidates=_candidates(office, target, previous.bagian, previous.candidates),
+                            round_=previous.round + 1, now=now,
+                            reopened_by=inst)
+        session.add(new)
+        session.flush()
+        audit.record(session, actor="system", action="reopened", source=source, instance=new,
+                     detail={"round": new.round, "by_review": inst.id, "note": note})
+        notify.queue_task_mail(session, office, sop, target, new, run, revision_note=note)
+        opened.append(new)
+    who = ", ".join(i.assignee_email or "?" for i in opened)
+    return Outcome(inst, opened, f"Dikembalikan untuk revisi: langkah {target.no} dibuka lagi untuk {who}.")
+
+
+# --- queries -----------------------------------------------------------------------------------
+def list_instances(session: Session, *, assignee: str | None = None, status: str = "open",
+                   dag_id: str | None = None) -> list[StepInstance]:
+    query = select(StepInstance).order_by(StepInstance.id)
+    if status == "open":
+        query = query.where(StepInstance.status == "open")
+    elif status == "done":
+        query = query.where(StepInstance.status.in_(("done", "approved", "revised", "skipped")))
+    if dag_id:
+        query = query.where(StepInstance.dag_id == dag_id)
+    rows = list(session.scalars(query))
+    if assignee:
+        assignee = assignee.strip().lower()
+        rows = [r for r in rows if assignee in (r.candidates or []) or r.closed_by == assignee]
+    return rows
