@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sopflow.domain.errors import ConfigError
+from sopflow.domain.yamlio import load_yaml
 
 STEP_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 TIME_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -237,7 +238,7 @@ def _error_from_validation(path: Path, raw: Any, exc: ValidationError) -> Config
 
 def parse_sop(path: Path, text: str) -> SopDefinition:
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None

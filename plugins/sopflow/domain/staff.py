@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sopflow.domain.errors import ConfigError
+from sopflow.domain.yamlio import load_yaml
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 
@@ -186,7 +187,7 @@ class StaffDirectory(_Strict):
 def load_staff(path: Path) -> StaffDirectory:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(path, f"cannot read the file: {exc}") from None
     except yaml.YAMLError as exc:

@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from sopflow.domain.errors import ConfigError
+from sopflow.domain.yamlio import load_yaml
 
 DAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")  # index = date.weekday()
 HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -354,22 +355,6 @@ class WorkCalendar:
 
 # --- loading -------------------------------------------------------------------------------------
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1 base-60 integers: unquoted 16:00 stays "16:00", not 960."""
-
-
-_INT_TAG = "tag:yaml.org,2002:int"
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _INT_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    _INT_TAG,
-    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
-    list("-+0123456789"),
-)
-
-
 def _error_from_validation(path: Path, exc: ValidationError) -> ConfigError:
     errors = exc.errors()
     # A misspelt key shows as both "unknown key" and "missing"; the misspelling is the useful one.
@@ -411,7 +396,7 @@ def load_calendar(path: Path | str) -> WorkCalendar:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, f"cannot read the file: {exc}") from None
     try:
-        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(path, f"YAML syntax error: {getattr(exc, 'problem', None) or exc}",

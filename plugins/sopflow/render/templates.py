@@ -4,7 +4,8 @@
   time, so a half-filled mail or document is never produced (pass None explicitly for "none").
 - Autoescape for `.html`/`.htm`/`.xml`; `.txt` templates are plain text.
 - Filters: `tanggal` (aware datetime -> "Senin, 7 Desember 2026 pukul 09.00 WIB", Asia/Jakarta,
-  via babel's Indonesian locale), `tanggal_singkat` ("07-12-2026 09.00 WIB"), `menit`
+  via babel's Indonesian locale), `tanggal_singkat` ("07-12-2026 09.00 WIB"), `tanggal_tanpa_jam`
+  ("7 Desember 2026"), `menit`
   (420 -> "420 menit (7 jam)", None -> "tidak ditetapkan"), `baris` (text with newlines -> HTML
   lines joined by `<br>`, escaped; so HTML output never depends on newline characters).
 - A template named `*.subject.txt` is rendered to one line (whitespace collapsed).
@@ -55,6 +56,15 @@ def tanggal_singkat(value: dt.datetime | dt.date | None) -> str:
     return format_date(value, "dd-MM-y", locale=LOCALE)
 
 
+def tanggal_tanpa_jam(value: dt.datetime | dt.date | None) -> str:
+    """'7 Desember 2026' (the Asia/Jakarta date of a datetime), as dated under a signature."""
+    if value is None:
+        return "-"
+    if isinstance(value, dt.datetime):
+        value = _aware(value).astimezone(JAKARTA).date()
+    return format_date(value, "d MMMM y", locale=LOCALE)
+
+
 def menit(value: int | None) -> str:
     """420 -> '420 menit (7 jam)', 90 -> '90 menit (1 jam 30 menit)', 30 -> '30 menit'."""
     if value is None:
@@ -87,7 +97,9 @@ def _build(directory: Path) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(tanggal=tanggal, tanggal_singkat=tanggal_singkat, menit=menit, baris=baris)
+    env.filters.update(
+        tanggal=tanggal, tanggal_singkat=tanggal_singkat, tanggal_tanpa_jam=tanggal_tanpa_jam, menit=menit, baris=baris
+    )
     env.globals["now"] = _now
     return env
 

@@ -1,0 +1,29 @@
+"""YAML reading for config files, with YAML 1.2 booleans.
+
+PyYAML follows YAML 1.1, where a bare `no`, `yes`, `on` or `off` is a boolean (a step's
+`no: 1` would become `False: 1`) and `16:00` is the base-60 integer 960. Here only
+`true`/`false` are booleans and only plain decimal numbers are integers.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+
+class ConfigLoader(yaml.SafeLoader):
+    pass
+
+
+ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+ConfigLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+
+
+def load_yaml(text: str):
+    return yaml.load(text, Loader=ConfigLoader)  # noqa: S506 - a SafeLoader subclass
