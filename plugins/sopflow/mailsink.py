@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dir", default=str(settings.home / "mail"), help="where .eml files go")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         stop.wait()
     finally:
         sink.stop()
+        log.info("mail sink stopped")
 
 
 if __name__ == "__main__":

@@ -36,23 +36,6 @@ def message_key(*parts: object) -> str:
     return key
 
 
-def _ensure_real_transaction(session: Session) -> None:
-    """Make sure the database has really begun the session's transaction before a SAVEPOINT.
-
-    Python's sqlite3 driver (legacy transaction control, as configured by `store.db`) only emits
-    BEGIN before INSERT/UPDATE/DELETE. A SAVEPOINT issued first opens a transaction of its own,
-    and its RELEASE then COMMITS, so the queued mail would survive the caller's rollback
-    (verified). Beginning explicitly keeps the outbox row inside the caller's transaction.
-    A no-op on PostgreSQL, and on SQLite when a write already began the transaction.
-    """
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        return
-    dbapi_conn = conn.connection.dbapi_connection
-    if dbapi_conn is not None and not getattr(dbapi_conn, "in_transaction", True):
-        conn.exec_driver_sql("BEGIN")
-
-
 def enqueue(
     session: Session,
     *,
@@ -93,7 +76,6 @@ def enqueue(
         status="pending",
         attempts=0,
     )
-    _ensure_real_transaction(session)
     try:
         with session.begin_nested():
             session.add(message)

@@ -1,7 +1,7 @@
 """Engines and sessions for the domain database, brought up to date on first use.
 
-SQLite (the embedded default) gets WAL and a busy timeout so the CLI, the triggerer and the
-workers can share it; PostgreSQL is used as is. Migrations run once per process per URL.
+SQLite (the embedded default) gets WAL, a busy timeout and real transactions (BEGIN IMMEDIATE)
+so the CLI, the triggerer and the workers can share it; PostgreSQL is used as is. Migrations run once per process per URL.
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ _engines: dict[str, Engine] = {}
 _upgraded: set[str] = set()
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - exercised through SQLite use
+def _sqlite_connect(dbapi_conn, _record) -> None:
+    # Take transaction control away from Python's sqlite3 driver (SQLAlchemy's pysqlite recipe):
+    # the driver only emits BEGIN before DML, so a SAVEPOINT issued first would commit on RELEASE.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
@@ -36,7 +39,10 @@ def _make_engine(url: str) -> Engine:
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        # IMMEDIATE: a transaction takes the write lock up front and waits (busy_timeout) for it,
+        # instead of failing when a read-then-write meets another writer's commit.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     return create_engine(url, pool_pre_ping=True)
 
