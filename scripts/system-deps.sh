@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages sopflow needs besides Python: Pango for WeasyPrint's PDFs, poppler-utils
+# Debian packages sopflow needs besides Python: Pango and HarfBuzz-Subset for WeasyPrint, poppler-utils
 # (pdftotext) for the tests that read PDFs back. Installed only when missing.
 set -euo pipefail
 need=()
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || need+=(libharfbuzz-subset0)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then

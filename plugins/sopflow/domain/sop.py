@@ -92,6 +92,14 @@ Schedule = Annotated[
 ]
 
 
+class _FieldProblem(ValueError):
+    """Raised by a model-level rule to name the field it is about."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
 class Step(_Strict):
     no: int = Field(..., ge=1)
     id: str
@@ -119,15 +127,15 @@ class Step(_Strict):
     @model_validator(mode="after")
     def _kind_rules(self) -> "Step":
         if self.kind == "review" and not self.on_reject:
-            raise ValueError("a review step needs on_reject: the step that TIDAK sends back to")
+            raise _FieldProblem("on_reject", "a review step needs on_reject: the step that TIDAK sends back to")
         if self.kind in ("task", "auto") and self.on_reject:
-            raise ValueError(f"on_reject is only for review or approval steps, not {self.kind!r}")
+            raise _FieldProblem("on_reject", f"on_reject is only for review or approval steps, not {self.kind!r}")
         if self.kind == "auto" and not self.actions:
-            raise ValueError("an auto step needs actions (archive, distribute)")
+            raise _FieldProblem("actions", "an auto step needs actions (archive, distribute)")
         if self.kind != "auto" and self.actions:
-            raise ValueError(f"actions are only for auto steps, not {self.kind!r}")
+            raise _FieldProblem("actions", f"actions are only for auto steps, not {self.kind!r}")
         if "distribute" in self.actions and not self.distribusi:
-            raise ValueError("a distribute action needs distribusi: the recipients")
+            raise _FieldProblem("distribusi", "a distribute action needs distribusi: the recipients")
         return self
 
     @property
@@ -224,10 +232,17 @@ def _error_from_validation(path: Path, raw: Any, exc: ValidationError) -> Config
     ctx_error = (err.get("ctx") or {}).get("error")
     if isinstance(ctx_error, _StepProblem):
         return ConfigError(path, ctx_error.message, where=_describe_step(raw, ctx_error.index), field=ctx_error.field)
+    if isinstance(ctx_error, _FieldProblem):
+        loc.append(ctx_error.field)
     if err["type"] == "extra_forbidden":
         message = "unknown key (not part of the SOP schema)"
     if err["type"] == "union_tag_invalid":
-        message = f"cadence must be one of quarterly, annual, five_yearly, event, on_demand; got {err.get('input')!r}"
+        tag = (err.get("ctx") or {}).get("tag")
+        return ConfigError(path, f"unknown cadence {tag!r}; cadence must be one of quarterly, annual, five_yearly, event, on_demand",
+                           field="schedule.cadence")
+    if err["type"] == "union_tag_not_found":
+        return ConfigError(path, "schedule needs a cadence (quarterly, annual, five_yearly, event, on_demand)",
+                           field="schedule.cadence")
     if err["type"] == "model_attributes_type" and loc and loc[-1] == "schedule":
         message = "schedule must be a mapping with a cadence (quarterly, annual, five_yearly, event, on_demand), not text or code"
     if loc[:1] == ["steps"] and len(loc) >= 2 and isinstance(loc[1], int):
@@ -244,8 +259,10 @@ def parse_sop(path: Path, text: str) -> SopDefinition:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(path, f"YAML syntax error: {problem}", where=where) from None
+    if raw is None:
+        raise ConfigError(path, "the file is empty; it must be a YAML mapping (id, nama, schedule, steps ...)")
     if not isinstance(raw, dict):
-        raise ConfigError(path, "the file must be a YAML mapping (id, nama, schedule, steps ...)")
+        raise ConfigError(path, f"the file must be a YAML mapping (id, nama, schedule, steps ...), not a {type(raw).__name__}")
     try:
         return SopDefinition.model_validate(raw)
     except ValidationError as exc:
@@ -255,9 +272,15 @@ def parse_sop(path: Path, text: str) -> SopDefinition:
 def load_sop(path: Path) -> SopDefinition:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise ConfigError(path, f"cannot read the file: {exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(path, f"the file is not valid UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+                          where=f"line {line}") from None
     return parse_sop(path, text)
 
 

@@ -64,17 +64,30 @@ def get_run(session: Session, dag_id: str, run_id: str) -> SopRun:
 
 
 # --- who ---------------------------------------------------------------------------------------
-def _groups(office: Office, step: Step) -> dict[str, list[str]]:
-    """Candidate emails per Bagian partition ('' when the step does not fan out)."""
+def _groups(office: Office, sop: SopDefinition, step: Step) -> dict[str, list[str]]:
+    """Candidate emails per Bagian partition ('' when the step does not fan out).
+
+    A per-Bagian step of a group role (Perencana Pembantu of each Bagian) goes to each Bagian's own
+    members. A per-Bagian step of a single office (the Perencana checking every Bagian's report) still
+    gets one instance per Bagian (those of the per-Bagian step it sends back to, else every Bagian),
+    each for all the role's members.
+    """
     staff = office.staff
-    if step.per == "bagian":
+    if step.per != "bagian":
+        return {"": [p.email for p in staff.members(step.pelaksana)]}
+    if staff.roles[step.pelaksana].group:
         return {b: [p.email for p in people] for b, people in staff.members_by_bagian(step.pelaksana).items()}
-    return {"": [p.email for p in staff.members(step.pelaksana)]}
+    target = sop.step(step.on_reject) if step.on_reject else None
+    partitions = (list(staff.members_by_bagian(target.pelaksana))
+                  if target is not None and target.per == "bagian" and staff.roles[target.pelaksana].group
+                  else [b.id for b in staff.bagian])
+    everyone = [p.email for p in staff.members(step.pelaksana)]
+    return {b: list(everyone) for b in partitions}
 
 
-def _candidates(office: Office, step: Step, bagian: str, fallback: list[str]) -> list[str]:
+def _candidates(office: Office, sop: SopDefinition, step: Step, bagian: str, fallback: list[str]) -> list[str]:
     """The step's people now (the directory may have changed since round 1), or the earlier ones."""
-    return _groups(office, step).get(bagian) or list(fallback)
+    return _groups(office, sop, step).get(bagian) or list(fallback)
 
 
 def _due(office: Office, step: Step, opened: dt.datetime) -> dt.datetime | None:
@@ -123,7 +136,7 @@ def open_step(session: Session, office: Office, sop: SopDefinition, step: Step, 
         return []
     run = get_run(session, dag_id, run_id)
     opened = []
-    for bagian, candidates in _groups(office, step).items():
+    for bagian, candidates in _groups(office, sop, step).items():
         inst = _new_instance(office, sop, step, dag_id=dag_id, run_id=run_id, bagian=bagian,
                              candidates=candidates, round_=1, now=now)
         with session.begin_nested():  # a concurrent opener loses on the unique key, not with an error
@@ -238,7 +251,7 @@ def _ask_reviewer_again(session: Session, office: Office, sop: SopDefinition, re
         return []  # other Bagian still revising what the same review sent back
     step = sop.step(review.step_id)
     inst = _new_instance(office, sop, step, dag_id=review.dag_id, run_id=review.run_id, bagian=review.bagian,
-                         candidates=_candidates(office, step, review.bagian, review.candidates),
+                         candidates=_candidates(office, sop, step, review.bagian, review.candidates),
                          round_=review.round + 1, now=now)
     session.add(inst)
     session.flush()
@@ -285,11 +298,11 @@ def revise(session: Session, office: Office, instance_id: int, *, actor: str, no
     target = sop.step(step.on_reject)
     run = get_run(session, inst.dag_id, inst.run_id)
     latest = latest_rounds(instances_of(session, inst.dag_id, inst.run_id, target.id))
-    targets = [latest[inst.bagian]] if inst.bagian in latest else list(latest.values())
+    targets = list(latest.values())
     opened = []
     for previous in targets:
         new = _new_instance(office, sop, target, dag_id=inst.dag_id, run_id=inst.run_id, bagian=previous.bagian,
-                            candidates=_candidates(office, target, previous.bagian, previous.candidates),
+                            candidates=_candidates(office, sop, target, previous.bagian, previous.candidates),
                             round_=previous.round + 1, now=now,
                             reopened_by=inst)
         session.add(new)
