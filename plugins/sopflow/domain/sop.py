@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator, model_validator
 
 from sopflow.domain.errors import ConfigError
 from sopflow.domain.yamlio import load_yaml
@@ -101,14 +101,14 @@ class _FieldProblem(ValueError):
 
 
 class Step(_Strict):
-    no: int = Field(..., ge=1)
+    no: StrictInt = Field(..., ge=1)
     id: str
     uraian: str = Field(..., min_length=3)
     pelaksana: str = Field(..., description="a role id from config/staff.yaml")
     kind: StepKind
     kelengkapan: list[str] = Field(default_factory=list)
-    waktu_menit: int | None = Field(..., ge=1, description="mutu baku in minutes; null where the decree gives none")
-    batas_hari_kerja: int | None = Field(None, ge=1, le=60)
+    waktu_menit: StrictInt | None = Field(..., ge=1, description="mutu baku in minutes; null where the decree gives none")
+    batas_hari_kerja: StrictInt | None = Field(None, ge=1, le=60)
     output: str | None = None
     keterangan: str | None = None
     on_reject: str | None = None

@@ -90,6 +90,14 @@ class Delegation(_Strict):
         return self.mulai <= day <= self.sampai
 
 
+class _FieldProblem(ValueError):
+    """A cross-reference problem at a known place in staff.yaml (e.g. people.3.roles)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
 class StaffDirectory(_Strict):
     unit: str
     bagian: list[Bagian]
@@ -109,21 +117,21 @@ class StaffDirectory(_Strict):
         if dup:
             raise ValueError(f"duplicate email(s): {sorted(dup)}")
         bagian_ids = {b.id for b in self.bagian}
-        for p in self.people:
+        for i, p in enumerate(self.people):
             for r in p.roles:
                 if r not in self.roles:
-                    raise ValueError(f"person {p.id!r} has unknown role {r!r}")
+                    raise _FieldProblem(f"people.{i}.roles", f"person {p.id!r} has unknown role {r!r}")
             if p.bagian is not None and p.bagian not in bagian_ids:
-                raise ValueError(f"person {p.id!r} is in unknown bagian {p.bagian!r}")
+                raise _FieldProblem(f"people.{i}.bagian", f"person {p.id!r} is in unknown bagian {p.bagian!r}")
             if p.atasan is not None and p.atasan not in ids:
-                raise ValueError(f"person {p.id!r} has unknown atasan {p.atasan!r}")
-        for d in self.delegations:
-            for who in (d.person, d.delegate):
+                raise _FieldProblem(f"people.{i}.atasan", f"person {p.id!r} has unknown atasan {p.atasan!r}")
+        for i, d in enumerate(self.delegations):
+            for key, who in (("person", d.person), ("delegate", d.delegate)):
                 if who not in ids:
-                    raise ValueError(f"delegation names unknown person {who!r}")
+                    raise _FieldProblem(f"delegations.{i}.{key}", f"delegation names unknown person {who!r}")
         for role_id in self.roles:
             if not any(role_id in p.roles for p in self.people):
-                raise ValueError(f"role {role_id!r} has no member")
+                raise _FieldProblem(f"roles.{role_id}", f"role {role_id!r} has no member")
         return self
 
     # --- lookups -----------------------------------------------------------------
@@ -198,6 +206,9 @@ def load_staff(path: Path) -> StaffDirectory:
         return StaffDirectory.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
+        problem = (err.get("ctx") or {}).get("error")
+        if isinstance(problem, _FieldProblem):
+            raise ConfigError(path, problem.message, field=problem.field) from None
         loc = ".".join(str(p) for p in err["loc"]) or None
         msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
         raise ConfigError(path, msg, field=loc) from None

@@ -298,7 +298,7 @@ def revise(session: Session, office: Office, instance_id: int, *, actor: str, no
     target = sop.step(step.on_reject)
     run = get_run(session, inst.dag_id, inst.run_id)
     latest = latest_rounds(instances_of(session, inst.dag_id, inst.run_id, target.id))
-    targets = list(latest.values())
+    targets = [latest[inst.bagian]] if inst.bagian in latest else list(latest.values())
     opened = []
     for previous in targets:
         new = _new_instance(office, sop, target, dag_id=inst.dag_id, run_id=inst.run_id, bagian=previous.bagian,

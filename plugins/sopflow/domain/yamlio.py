@@ -2,7 +2,8 @@
 
 PyYAML follows YAML 1.1, where a bare `no`, `yes`, `on` or `off` is a boolean (a step's
 `no: 1` would become `False: 1`) and `16:00` is the base-60 integer 960. Here only
-`true`/`false` are booleans and only plain decimal numbers are integers.
+`true`/`false` are booleans and only plain decimal numbers are integers. A key given twice
+in one mapping is an error (PyYAML would silently keep the last).
 """
 
 from __future__ import annotations
@@ -23,6 +24,20 @@ ConfigLoader.yaml_implicit_resolvers = {
 ConfigLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 ConfigLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+
+
+def _mapping_without_duplicates(loader: ConfigLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+ConfigLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 
 
 def load_yaml(text: str):
