@@ -90,6 +90,8 @@ def build_dag(sop: SopDefinition) -> DAG:
         start_date=START,
         catchup=False,
         max_active_runs=1 if scheduled else 16,
+        # A triggered-only DAG starts nothing by itself: unpaused, so a trigger runs at once.
+        is_paused_upon_creation=scheduled,
         params=params_for(sop),
         doc_md=doc_md(sop),
         tags=["sopflow", sop.schedule.cadence, f"lampiran-{sop.lampiran}"],
