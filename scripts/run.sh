@@ -29,8 +29,8 @@ pids+=($!)
 setsid airflow standalone >"$SOPFLOW_HOME/airflow-standalone.log" 2>&1 &
 pids+=($!)
 
-echo "Starting Airflow (about 30 s; log: $SOPFLOW_HOME/airflow-standalone.log) ..."
-for _ in $(seq 1 120); do
+echo "Starting Airflow (30 s to a few minutes; log: $SOPFLOW_HOME/airflow-standalone.log) ..."
+for _ in $(seq 1 300); do
   if curl -fsS "http://127.0.0.1:$AIRFLOW__API__PORT/api/v2/monitor/health" >/dev/null 2>&1; then break; fi
   if ! kill -0 "${pids[1]}" 2>/dev/null; then echo "Airflow exited; see $SOPFLOW_HOME/airflow-standalone.log" >&2; exit 1; fi
   sleep 1
