@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get("SOPFLOW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/sopflow_test")
+PG_BASE_URL = os.environ.get("SOPFLOW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/sopflow_test")
+# Each pytest process gets its own database, so two test runs on one server never reset each other's.
+PG_URL = make_url(PG_BASE_URL).set(database=f"{make_url(PG_BASE_URL).database}_{os.getpid()}") \
+    .render_as_string(hide_password=False)
 ON_CI = os.environ.get("CI") == "true"
 
 
@@ -23,10 +27,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _maintenance_engine():
+    return create_engine(make_url(PG_BASE_URL).set(database="postgres"), isolation_level="AUTOCOMMIT",
+                         connect_args={"connect_timeout": 3})
+
+
 def pg_available() -> str | None:
     """None when PostgreSQL answers, else the reason."""
     try:
-        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        engine = _maintenance_engine()
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()
@@ -40,6 +49,28 @@ def reset_pg() -> None:
     with engine.connect() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """This process's PostgreSQL test database: created on first use, dropped at the end."""
+    reason = pg_available()
+    if reason:
+        if ON_CI:
+            pytest.fail(reason + " (CI must run the PostgreSQL tests)")
+        pytest.skip(reason)
+    name = make_url(PG_URL).database
+    engine = _maintenance_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield PG_URL
+    from sopflow.store import db
+
+    db.dispose_all()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
 
 
@@ -63,11 +94,7 @@ def db_url(request, sopflow_home, monkeypatch) -> str:
     """The domain database on both engines. PostgreSQL skips locally with a reason, fails on CI."""
     if request.param == "sqlite":
         return os.environ["SOPFLOW_DATABASE_URL"]
-    reason = pg_available()
-    if reason:
-        if ON_CI:
-            pytest.fail(reason + " (CI must run the PostgreSQL tests)")
-        pytest.skip(reason)
+    request.getfixturevalue("pg_database")
     reset_pg()
     monkeypatch.setenv("SOPFLOW_DATABASE_URL", PG_URL)
     return PG_URL

@@ -207,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     m_sub = m.add_subparsers(dest="mail_command", required=True)
     send = m_sub.add_parser("send", help="send what waits in the outbox")
     send.set_defaults(func=cmd_mail_send)
+
+    from sopflow.cli_calendar import add_calendar_parser
+
+    add_calendar_parser(sub)
     return p
 
 

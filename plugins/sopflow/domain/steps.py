@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sopflow.domain import audit, documents, notify
@@ -50,9 +51,12 @@ def ensure_run(session: Session, *, sop: SopDefinition, dag_id: str, run_id: str
                params: dict) -> SopRun:
     run = session.scalar(select(SopRun).where(SopRun.dag_id == dag_id, SopRun.run_id == run_id))
     if run is None:
-        with session.begin_nested():
-            run = SopRun(dag_id=dag_id, run_id=run_id, sop_id=sop.id, periode=periode, params=params)
-            session.add(run)
+        try:
+            with session.begin_nested():
+                run = SopRun(dag_id=dag_id, run_id=run_id, sop_id=sop.id, periode=periode, params=params)
+                session.add(run)
+        except IntegrityError:  # another task of the same run registered it a moment ago
+            run = session.scalar(select(SopRun).where(SopRun.dag_id == dag_id, SopRun.run_id == run_id))
     return run
 
 
@@ -135,12 +139,25 @@ def open_step(session: Session, office: Office, sop: SopDefinition, step: Step, 
     if instances_of(session, dag_id, run_id, step.id):
         return []
     run = get_run(session, dag_id, run_id)
+    try:
+        # All or nothing: a concurrent opener of the same step (a retry racing the first try)
+        # loses on the unique key and leaves everything to the winner, mails included.
+        with session.begin_nested():
+            opened = _open_round_one(session, office, sop, step, run, dag_id=dag_id, run_id=run_id,
+                                     source=source, now=now)
+    except IntegrityError:
+        return []
+    return opened
+
+
+def _open_round_one(session: Session, office: Office, sop: SopDefinition, step: Step, run: SopRun, *,
+                    dag_id: str, run_id: str, source: str, now: dt.datetime) -> list[StepInstance]:
     opened = []
     for bagian, candidates in _groups(office, sop, step).items():
         inst = _new_instance(office, sop, step, dag_id=dag_id, run_id=run_id, bagian=bagian,
                              candidates=candidates, round_=1, now=now)
-        with session.begin_nested():  # a concurrent opener loses on the unique key, not with an error
-            session.add(inst)
+        session.add(inst)
+        session.flush()
         opened.append(inst)
         audit.record(session, actor="system", action="opened", source=source, instance=inst,
                      detail={"step_no": step.no, "bagian": bagian, "candidates": candidates})
@@ -239,7 +256,25 @@ def complete(session: Session, office: Office, instance_id: int, *, actor: str, 
         if outcome.opened:
             names = ", ".join(i.assignee_email or "?" for i in outcome.opened)
             outcome.message += f" Hasil revisi dikirim kembali untuk diperiksa oleh {names}."
+    else:
+        outcome.message += " " + next_step_hint(session, office, sop, inst)
     return outcome
+
+
+def next_step_hint(session: Session, office: Office, sop: SopDefinition, inst: StepInstance) -> str:
+    """What happens after this instance is through, in the words a person expects."""
+    waiting = [i for i in latest_rounds(instances_of(session, inst.dag_id, inst.run_id, inst.step_id)).values()
+               if i.status == "open"]
+    if waiting:
+        return f"Menunggu {len(waiting)} pelaksana lain menyelesaikan langkah {inst.step_no}."
+    if inst.step_no >= len(sop.steps):
+        return "Ini langkah terakhir SOP."
+    following = sop.steps[inst.step_no]
+    if not following.is_human:
+        return f"Berikutnya langkah {following.no} ({following.uraian}) dikerjakan sistem."
+    people = ", ".join(p.nama for p in office.staff.members(following.pelaksana)[:3])
+    more = " dkk." if len(office.staff.members(following.pelaksana)) > 3 else ""
+    return f"Berikutnya langkah {following.no} ({following.uraian}) untuk {people}{more}; email tugas dikirim sistem."
 
 
 def _ask_reviewer_again(session: Session, office: Office, sop: SopDefinition, revised: StepInstance,
@@ -272,7 +307,8 @@ def approve(session: Session, office: Office, instance_id: int, *, actor: str, n
                          on_behalf_of=on_behalf, at=now))
     audit.record(session, actor=inst.closed_by, action="approved", source=source, instance=inst,
                  detail={"note": note}, on_behalf_of=on_behalf)
-    return Outcome(inst, message=f"Langkah {inst.step_no} disetujui (IYA). Proses berlanjut ke langkah berikutnya.")
+    return Outcome(inst, message=f"Langkah {inst.step_no} disetujui (IYA). "
+                                 + next_step_hint(session, office, office.sop(inst.sop_id), inst))
 
 
 def revise(session: Session, office: Office, instance_id: int, *, actor: str, note: str,
