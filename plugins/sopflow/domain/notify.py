@@ -16,8 +16,6 @@ from sopflow.domain import documents, outbox
 from sopflow.domain.office import Office
 from sopflow.domain.period import JAKARTA
 from sopflow.domain.sop import SopDefinition, Step
-from sopflow.render.pdf import html_to_pdf
-from sopflow.render.templates import render
 from sopflow.settings import get_settings
 from sopflow.store.models import Document, SopRun, StepInstance
 
@@ -54,6 +52,8 @@ def task_recipients(office: Office, inst: StepInstance, today: dt.date) -> list[
 
 def queue_task_mail(session: Session, office: Office, sop: SopDefinition, step: Step, inst: StepInstance,
                     run: SopRun, revision_note: str | None = None) -> None:
+    from sopflow.render.templates import render  # Jinja2 and Babel load only when mail is made
+
     attachments = [d.id for d in session.scalars(select(Document).where(
         Document.step_instance_id == inst.id, Document.jenis == "lembar_disposisi"))]
     today = dt.datetime.now(JAKARTA).date()
@@ -77,6 +77,9 @@ def queue_task_mail(session: Session, office: Office, sop: SopDefinition, step: 
 def prepare_disposition(session: Session, office: Office, sop: SopDefinition, step: Step, inst: StepInstance,
                         run: SopRun) -> Document:
     """The lembar disposisi the assigning official signs: to whom, what, by when."""
+    from sopflow.render.pdf import html_to_pdf
+    from sopflow.render.templates import render
+
     following = sop.steps[step.no] if step.no < len(sop.steps) else step
     receivers = office.staff.members(following.pelaksana)
     giver = office.staff.by_email(inst.candidates[0]) if inst.candidates else None
@@ -110,6 +113,8 @@ def latest_uploads(session: Session, dag_id: str, run_id: str) -> list[Document]
 
 def queue_distribution(session: Session, office: Office, sop: SopDefinition, step: Step, inst: StepInstance,
                        extra: list[Document] = ()) -> list[str]:
+    from sopflow.render.templates import render
+
     docs = [d for d in documents.run_documents(session, inst.dag_id, inst.run_id)
             if d.step_instance_id == inst.id and d.jenis == "upload"] or latest_uploads(session, inst.dag_id, inst.run_id)
     docs = [*docs, *extra]

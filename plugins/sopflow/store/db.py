@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sopflow.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The newest migration. Checked with one query before loading Alembic (which costs seconds per
+# CLI call); tests/integration/test_schema.py keeps it equal to Alembic's head.
+SCHEMA_HEAD = "0001"
 _lock = threading.RLock()
 _engines: dict[str, Engine] = {}
 _upgraded: set[str] = set()
@@ -70,6 +73,14 @@ def upgrade(url: str | None = None) -> None:
         command.upgrade(cfg, "head")
 
 
+def at_head(engine: Engine) -> bool:
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(text("SELECT version_num FROM alembic_version")) == SCHEMA_HEAD
+    except Exception:  # no table yet, or an older schema: let Alembic decide
+        return False
+
+
 def get_engine(url: str | None = None, *, upgrade_schema: bool = True) -> Engine:
     url = url or get_settings().database_url
     with _lock:
@@ -78,7 +89,7 @@ def get_engine(url: str | None = None, *, upgrade_schema: bool = True) -> Engine
             engine = _engines[url] = _make_engine(url)
     if upgrade_schema and url not in _upgraded:
         with _lock:
-            if url not in _upgraded:
+            if url not in _upgraded and not at_head(engine):
                 upgrade(url)
                 _upgraded.add(url)
     return engine
