@@ -15,6 +15,7 @@ from airflow.timetables.events import EventsTimetable
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from sopflow.airflow.operators import AutoStepOperator, HumanStepSensor
+from sopflow.airflow.timetables import WorkingDayTimetable
 from sopflow.domain.catalogue import check_against_staff
 from sopflow.domain.sop import (AnnualSchedule, EventSchedule, FiveYearlySchedule, OnDemandSchedule,
                                 QuarterlySchedule, SopDefinition, load_sop)
@@ -29,8 +30,12 @@ FIVE_YEARLY_EVENTS = 15  # 75 years of Renstra periods from the anchor
 def timetable_for(sop: SopDefinition):
     s = sop.schedule
     if isinstance(s, QuarterlySchedule):
+        if s.hari_kerja:
+            return WorkingDayTimetable((1, 4, 7, 10), s.hari_kerja, s.hour, s.minute)
         return CronTriggerTimetable(f"{s.minute} {s.hour} {s.day} 1,4,7,10 *", timezone="Asia/Jakarta")
     if isinstance(s, AnnualSchedule):
+        if s.hari_kerja:
+            return WorkingDayTimetable((s.month,), s.hari_kerja, s.hour, s.minute)
         return CronTriggerTimetable(f"{s.minute} {s.hour} {s.day} {s.month} *", timezone="Asia/Jakarta")
     if isinstance(s, FiveYearlySchedule):
         # Cron has no year step and airflow.sdk.EventsTimetable fails to serialize in 3.3.2: the

@@ -52,14 +52,16 @@ class QuarterlySchedule(_Timed):
     """A run at the start of each quarter (Jan, Apr, Jul, Oct) reporting on a quarter."""
 
     cadence: Literal["quarterly"]
-    day: int = Field(1, ge=1, le=28)
+    day: int = Field(1, ge=1, le=28, description="calendar day, used when hari_kerja is not set")
+    hari_kerja: int | None = Field(None, ge=1, le=15, description="the Nth working day of the month instead")
     period: Literal["previous", "current"] = "previous"
 
 
 class AnnualSchedule(_Timed):
     cadence: Literal["annual"]
     month: int = Field(1, ge=1, le=12)
-    day: int = Field(2, ge=1, le=28)
+    day: int = Field(2, ge=1, le=28, description="calendar day, used when hari_kerja is not set")
+    hari_kerja: int | None = Field(None, ge=1, le=15, description="the Nth working day of the month instead")
     period: Literal["previous", "current", "next"] = "current"
 
 
