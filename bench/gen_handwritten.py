@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -33,6 +32,13 @@ def _timetable(dag) -> tuple[str, set[str]]:
     from airflow.timetables.trigger import CronTriggerTimetable
 
     tt = dag.timetable
+    try:  # sopflow's own timetable (working days), when the factory uses it
+        from sopflow.airflow.timetables import WorkingDayTimetable
+    except ImportError:
+        WorkingDayTimetable = None
+    if WorkingDayTimetable is not None and isinstance(tt, WorkingDayTimetable):
+        return (f"WorkingDayTimetable({tt.months!r}, {tt.nth!r}, {tt.hour!r}, {tt.minute!r}, "
+                f"timezone={tt.timezone!r})"), {"workingday"}
     if isinstance(tt, CronTriggerTimetable):
         return f"CronTriggerTimetable({tt._expression!r}, timezone=\"Asia/Jakarta\")", {"cron"}
     if isinstance(tt, EventsTimetable):
@@ -62,10 +68,12 @@ def render(dag, source_name: str) -> str:
     if "cron" in kinds:
         imports.append("from airflow.timetables.trigger import CronTriggerTimetable")
     imports += ["", "from sopflow.airflow.operators import AutoStepOperator, HumanStepSensor"]
+    if "workingday" in kinds:
+        imports.append("from sopflow.airflow.timetables import WorkingDayTimetable")
     schedule_line = (f"SCHEDULE = {schedule}\n\n" if schedule != "None" else "")
     params = ",\n".join(f"        {k!r}: {_param(dag.params.get_param(k))}" for k in dag.params)
     da = dag.default_args
-    assert set(da) == {"retries", "retry_delay"}, da
+    assert set(da) == {"retries", "retry_delay"}, da  # extend render() if the factory sets more
     tasks, names = [], []
     for t in dag.topological_sort():
         var = t.task_id.split("_")[0]
@@ -121,8 +129,6 @@ def main() -> None:
         dag = importlib.import_module(path.stem).dag
         (OUT / path.name).write_text(render(dag, path.name))
         print("wrote", OUT / path.name)
-    # The outbox DAG is handwritten already: the same file in both folders keeps them comparable.
-    shutil.copy(REPO / "dags" / "sopflow_outbox.py", OUT / "sopflow_outbox.py")
 
 
 if __name__ == "__main__":

@@ -4,13 +4,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, Param
-from airflow.timetables.trigger import CronTriggerTimetable
 
 from sopflow.airflow.operators import AutoStepOperator, HumanStepSensor
+from sopflow.airflow.timetables import WorkingDayTimetable
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
-SCHEDULE = CronTriggerTimetable('0 9 1 1,4,7,10 *', timezone="Asia/Jakarta")
+SCHEDULE = WorkingDayTimetable((1, 4, 7, 10), 1, 9, 0, timezone='Asia/Jakarta')
 
 DOC_MD = "\n".join([
     '# Pengumpulan Data Kinerja Sekretariat Daerah',

@@ -56,7 +56,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
             load_calendar(settings.calendar_file if not paths else next(p for p in paths if p.name == "calendar.yaml"))
         except ConfigError as exc:
             errors.append(str(exc))
-    sop_paths = [p for p in paths if p.name not in ("staff.yaml", "calendar.yaml")] if paths else sop_files(settings.sops_dir)
+    check_reminders = not paths or any(p.name == "reminders.yaml" for p in paths)
+    if check_reminders:
+        from sopflow.domain.reminders import load_reminders
+
+        try:
+            load_reminders(settings.config_dir / "reminders.yaml" if not paths
+                           else next(p for p in paths if p.name == "reminders.yaml"), staff)
+        except ConfigError as exc:
+            errors.append(str(exc))
+    sop_paths = ([p for p in paths if p.name not in ("staff.yaml", "calendar.yaml", "reminders.yaml")]
+                 if paths else sop_files(settings.sops_dir))
     ok = 0
     for path in sop_paths:
         try:
@@ -74,7 +84,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if errors:
         return 1
     people = f", staff.yaml ({len(staff.people)} orang)" if staff else ""
-    print(f"OK: {ok} SOP{people}{', calendar.yaml' if check_calendar else ''}")
+    print(f"OK: {ok} SOP{people}{', calendar.yaml' if check_calendar else ''}"
+          f"{', reminders.yaml' if check_reminders else ''}")
     return 0
 
 

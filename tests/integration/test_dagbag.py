@@ -45,6 +45,7 @@ leaked = sorted(k for k in os.environ if any(w in k.upper() for w in ("SECRET", 
 from airflow.dag_processing.dagbag import DagBag
 from airflow.serialization.serialized_objects import DagSerialization
 from airflow.timetables.base import DataInterval, TimeRestriction
+from airflow._shared.timezones.timezone import coerce_datetime
 
 bag = DagBag(dag_folder=dags_dir, bundle_path=bundle_path, safe_mode=False)
 errors = dict(bag.import_errors)
@@ -57,7 +58,7 @@ for dag_id, dag in bag.dags.items():
         continue
     runs = {}
     for start_text in sys.argv[3:]:
-        start, last, runs[start_text] = dt.datetime.fromisoformat(start_text), None, []
+        start, last, runs[start_text] = coerce_datetime(dt.datetime.fromisoformat(start_text)), None, []
         for _ in range(6):
             info = serialized.timetable.next_dagrun_info(
                 last_automated_data_interval=last, restriction=TimeRestriction(earliest=start, latest=None, catchup=True))
@@ -93,6 +94,7 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     airflow_home.mkdir(exist_ok=True)
     env.update(AIRFLOW_HOME=str(airflow_home), AIRFLOW__CORE__LOAD_EXAMPLES="False",
                AIRFLOW__CORE__DAGS_FOLDER=str(DAGS), AIRFLOW__CORE__UNIT_TEST_MODE="False",
+               AIRFLOW__CORE__PLUGINS_FOLDER=str(DAGS.parent / "plugins"),
                SOPFLOW_HOME=str(tmp_path / "sopflow_home"), PYTHONDONTWRITEBYTECODE="1")
     env.update(extra)
     for name in SECRET_NAMES:
@@ -100,6 +102,7 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+SYSTEM_DAG_IDS = ["sopflow_outbox", "sopflow_reminders", "sopflow_compliance"]
 START = "2026-02-15T00:00:00+00:00"
 MID_PERIOD = "2033-06-30T00:00:00+00:00"
 
@@ -133,7 +136,7 @@ def repo_bag(tmp_path_factory) -> dict:
 # --- the repo's dags/ as shipped ---------------------------------------------------------------------
 def test_repo_dags_load_without_import_errors(repo_bag):
     assert repo_bag["import_errors"] == {}
-    assert sorted(repo_bag["dags"]) == sorted(SOP_DAG_IDS + ["sopflow_outbox"])
+    assert sorted(repo_bag["dags"]) == sorted(SOP_DAG_IDS + SYSTEM_DAG_IDS)
 
 
 def test_every_sop_yaml_has_its_dag(repo_bag):
@@ -177,10 +180,11 @@ def _wib(runs: dict[str, list[str]], start: str = START) -> list[dt.datetime]:
 @pytest.mark.parametrize("dag_id", ["sop05_data_kinerja", "sop07_monev_kinerja"])
 def test_quarterly_at_nine_wib(repo_bag, dag_id):
     dag = repo_bag["dags"][dag_id]
-    assert dag["timetable"] == "CronTriggerTimetable"
+    assert dag["timetable"] == "WorkingDayTimetable"
     runs = _wib(dag["runs"])
+    # The first working day of each quarter: 1 January 2027 is a holiday and 2-3 a weekend.
     assert [(r.year, r.month, r.day, r.hour, r.minute) for r in runs[:5]] == [
-        (2026, 4, 1, 9, 0), (2026, 7, 1, 9, 0), (2026, 10, 1, 9, 0), (2027, 1, 1, 9, 0), (2027, 4, 1, 9, 0)]
+        (2026, 4, 1, 9, 0), (2026, 7, 1, 9, 0), (2026, 10, 1, 9, 0), (2027, 1, 4, 9, 0), (2027, 4, 1, 9, 0)]
     # 09:00 WIB is 02:00 UTC: the timetable really is in Asia/Jakarta, not 09:00 UTC.
     assert dt.datetime.fromisoformat(dag["runs"][START][0]).astimezone(dt.timezone.utc).hour == 2
 
@@ -190,11 +194,11 @@ def test_annual(repo_bag, dag_id):
     raw = sop_yaml()[dag_id]["schedule"]
     dag = repo_bag["dags"][dag_id]
     assert raw["cadence"] == "annual"
-    assert dag["timetable"] == "CronTriggerTimetable"
+    assert dag["timetable"] == "WorkingDayTimetable" and raw["hari_kerja"] == 1
     runs = _wib(dag["runs"])
-    hour, minute = map(int, raw.get("time", "09:00").split(":"))
-    assert [r.year for r in runs[:4]] == [2027, 2028, 2029, 2030]
-    assert {(r.month, r.day, r.hour, r.minute) for r in runs} == {(raw["month"], raw["day"], hour, minute)}
+    # The first working day of January, 09:00 WIB: never the 1 January holiday nor a weekend.
+    assert [(r.year, r.month, r.day, r.hour, r.minute) for r in runs[:4]] == [
+        (2027, 1, 4, 9, 0), (2028, 1, 3, 9, 0), (2029, 1, 2, 9, 0), (2030, 1, 2, 9, 0)]
 
 
 def test_five_yearly_renstra(repo_bag):
@@ -260,7 +264,7 @@ def test_broken_sop_is_that_dag_files_import_error_only(tmp_path):
     assert "field 'pelaksana'" in error
     assert "unknown role 'wakil_bupati'" in error
     loaded = sorted(report["dags"])
-    assert loaded == sorted(set(SOP_DAG_IDS) - {"sop06_monev_renstra"} | {"sopflow_outbox"})
+    assert loaded == sorted(set(SOP_DAG_IDS) - {"sop06_monev_renstra"} | set(SYSTEM_DAG_IDS))
 
 
 # --- no database work at parse time --------------------------------------------------------------
@@ -268,5 +272,5 @@ def test_parse_needs_no_database(tmp_path):
     report = parse(tmp_path, SOPFLOW_DATABASE_URL="sqlite:////nonexistent/dir/x.db",
                    SOPFLOW_HOME="/nonexistent/sopflow-home")
     assert report["import_errors"] == {}
-    assert sorted(report["dags"]) == sorted(SOP_DAG_IDS + ["sopflow_outbox"])
+    assert sorted(report["dags"]) == sorted(SOP_DAG_IDS + SYSTEM_DAG_IDS)
     assert not Path("/nonexistent").exists()

@@ -24,7 +24,9 @@ from sopflow.domain.staff import load_staff
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 SOPS = CONFIG / "sops"
 
-RENJA_SCHEDULE = 'schedule:\n  cadence: annual\n  month: 1\n  day: 2\n  period: next\n  time: "09:00"\n'
+RENJA_SCHEDULE = ('schedule:\n  cadence: annual\n  month: 1\n'
+                  '  hari_kerja: 1   # the first working day of January (1 January is always a holiday)\n'
+                  '  period: next\n  time: "09:00"\n')
 
 
 def check(path: Path) -> None:
