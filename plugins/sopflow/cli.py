@@ -222,6 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     from sopflow.cli_calendar import add_calendar_parser
 
     add_calendar_parser(sub)
+
+    from sopflow.cli_report import add_report_parser
+
+    add_report_parser(sub)
     return p
 
 
