@@ -131,12 +131,7 @@ def seed() -> None:
 
 
 def _report_command() -> list[str]:
-    """`sopflow report` once `sopflow.cli` wires in `add_report_parser`; until then the same parser
-    through `python -m sopflow.cli_report` (same arguments, same dispatch)."""
-    from sopflow.cli import build_parser
-
-    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return [str(SOPFLOW)] if "report" in sub.choices else [sys.executable, "-m", "sopflow.cli_report"]
+    return [str(SOPFLOW)]
 
 
 def report(*args: str, cwd: Path) -> subprocess.CompletedProcess:
