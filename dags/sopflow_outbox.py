@@ -10,6 +10,7 @@ with DAG(
     dag_id="sopflow_outbox",
     description="Kirim ulang email sopflow yang tertunda",
     schedule=dt.timedelta(minutes=5),
+    is_paused_upon_creation=False,
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
     catchup=False,
     max_active_runs=1,

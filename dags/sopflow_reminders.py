@@ -14,7 +14,9 @@ from sopflow.airflow.reminders import ReminderOperator
 with DAG(
     dag_id="sopflow_reminders",
     description="Pengingat, eskalasi dan ringkasan tugas SOP",
-    schedule=CronTriggerTimetable("0,30 * * * *", timezone="Asia/Jakarta"),
+    # Office days and hours only (the operator still checks holidays and the exact hours).
+    schedule=CronTriggerTimetable("0,30 7-16 * * 1-5", timezone="Asia/Jakarta"),
+    is_paused_upon_creation=False,
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
     catchup=False,
     max_active_runs=1,
