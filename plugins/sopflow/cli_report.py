@@ -66,22 +66,3 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
                    help="berkas tujuan (bawaan: laporan_kepatuhan_DARI_SAMPAI.FORMAT di direktori kerja)")
     c.set_defaults(func=cmd_report_compliance)
     return report
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The `report` commands alone (`python -m sopflow.cli_report report compliance ...`), for use
-    before `sopflow.cli` calls `add_report_parser`; same dispatch and errors as `sopflow.cli.main`."""
-    from sopflow.domain.errors import ConfigError
-
-    parser = argparse.ArgumentParser(prog="sopflow")
-    add_report_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except ConfigError as exc:
-        print(f"Konfigurasi salah: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

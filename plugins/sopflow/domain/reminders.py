@@ -40,11 +40,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
 
 from sopflow.domain.errors import ConfigError
-from sopflow.domain.yamlio import load_yaml
+from sopflow.domain.yamlio import read_yaml_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy.orm import Session
@@ -138,16 +137,7 @@ def load_reminders(path: Path | str, staff: "StaffDirectory | None" = None) -> R
     path = Path(path)
     if not path.exists():
         return RemindersConfig()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, f"cannot read the file: {exc}") from None
-    try:
-        raw = load_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(path, f"YAML syntax error: {getattr(exc, 'problem', None) or exc}",
-                          where=f"line {mark.line + 1}, column {mark.column + 1}" if mark else None) from None
+    raw = read_yaml_file(path)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

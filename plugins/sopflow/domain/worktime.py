@@ -24,11 +24,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_pkg
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from sopflow.domain.errors import ConfigError
-from sopflow.domain.yamlio import load_yaml
+from sopflow.domain.yamlio import read_yaml_file
 
 DAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")  # index = date.weekday()
 HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -391,16 +390,7 @@ def _check_local(path: Path, calendar: WorkCalendar) -> None:
 def load_calendar(path: Path | str) -> WorkCalendar:
     """Read and validate `calendar.yaml`. Any problem raises ConfigError naming the file and field."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, f"cannot read the file: {exc}") from None
-    try:
-        raw = load_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(path, f"YAML syntax error: {getattr(exc, 'problem', None) or exc}",
-                          where=f"line {mark.line + 1}, column {mark.column + 1}" if mark else None) from None
+    raw = read_yaml_file(path)
     if not isinstance(raw, dict):
         raise ConfigError(path, "the file must be a YAML mapping (timezone, office_hours, holidays, local)")
     try:

@@ -9,8 +9,11 @@ in one mapping is an error (PyYAML would silently keep the last).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import yaml
+
+from sopflow.domain.errors import ConfigError
 
 
 class ConfigLoader(yaml.SafeLoader):
@@ -42,3 +45,18 @@ ConfigLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _ma
 
 def load_yaml(text: str):
     return yaml.load(text, Loader=ConfigLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def read_yaml_file(path: Path | str):
+    """Read a config file; unreadable files and YAML errors become a ConfigError with the line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, f"cannot read the file: {exc}") from None
+    try:
+        return load_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(path, f"YAML syntax error: {getattr(exc, 'problem', None) or exc}",
+                          where=f"line {mark.line + 1}, column {mark.column + 1}" if mark else None) from None
