@@ -1,6 +1,6 @@
 # Production image of sopflow: Airflow 3.3 with sopflow's DAGs, plugin and package.
 FROM python:3.11-slim-bookworm
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+ENV PYTHONUNBUFFERED=1 \
     AIRFLOW_HOME=/opt/airflow \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/sopflow/dags \
     AIRFLOW__CORE__PLUGINS_FOLDER=/opt/sopflow/plugins \
@@ -14,7 +14,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 WORKDIR /opt/sopflow
 COPY requirements.lock pyproject.toml ./
 RUN pip install --no-cache-dir "uv==$(sed -n 's/^uv==//p' requirements.lock)" \
-    && uv pip sync --system --no-cache requirements.lock
+    && uv pip sync --system --no-cache --compile-bytecode requirements.lock
 COPY plugins ./plugins
 COPY dags ./dags
 COPY include ./include

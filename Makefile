@@ -11,7 +11,7 @@ setup: $(STAMP) system-deps
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/uv --version >/dev/null 2>&1 || $(VENV)/bin/pip install -q "uv==$$(sed -n 's/^uv==//p' requirements.lock)"
-	$(VENV)/bin/uv pip sync -q --python $(PY) requirements.lock
+	$(VENV)/bin/uv pip sync -q --compile-bytecode --python $(PY) requirements.lock
 	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@

@@ -80,6 +80,7 @@ class Standalone:
         self.seen: dict[int, float] = {}  # pid -> create_time of every process of the tree seen
         self.peak = {"rss": 0, "pss": 0, "procs": 0, "rss_at": 0.0, "pss_at": 0.0}
         self._stop = threading.Event()
+        self.clean = True
         self._sampler: threading.Thread | None = None
 
     def start(self) -> None:
@@ -133,27 +134,52 @@ class Standalone:
             except psutil.NoSuchProcess:
                 pass
         t = time.monotonic()
-        try:
-            os.killpg(self.pgid, signal.SIGINT)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(timeout=45)
-        except subprocess.TimeoutExpired:
-            log("standalone did not exit 45 s after SIGINT")
-        # Let the components finish their own shutdown for a moment, then kill what is left.
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and self._leftovers():
-            time.sleep(0.5)
+        # SIGINT to the whole group (what Ctrl-C does); SIGTERM to what is left after 30 s; SIGKILL after 15 s more.
+        for sig, wait in ((signal.SIGINT, 30), (signal.SIGTERM, 15)):
+            left = self._leftovers()
+            if not left:
+                break
+            if sig == signal.SIGTERM:
+                log(f"still running {wait_before:.0f} s after SIGINT: {self._describe(left)}; sending SIGTERM")
+            try:
+                os.killpg(self.pgid, sig)
+            except ProcessLookupError:
+                pass
+            for target in left:  # any of our processes that left the group
+                try:
+                    if os.getpgid(target.pid) != self.pgid:
+                        target.send_signal(sig)
+                except (psutil.NoSuchProcess, ProcessLookupError):
+                    pass
+            wait_before, deadline = wait, time.monotonic() + wait
+            while time.monotonic() < deadline and self._leftovers():
+                time.sleep(0.5)
         left = self._leftovers()
+        if left:
+            log(f"still running after SIGTERM: {self._describe(left)}; sending SIGKILL")
         for p in left:
             try:
                 p.kill()
             except psutil.NoSuchProcess:
                 pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self.clean = not left
         log(f"standalone stopped in {time.monotonic() - t:.1f} s (exit {self.proc.poll()}); "
-            f"{len(left)} leftover process(es) killed{': ' + ', '.join(str(p.pid) for p in left) if left else ''}")
+            f"{'cleanly' if not left else f'{len(left)} process(es) had to be killed'}")
         self.log_file.close()
+
+    @staticmethod
+    def _describe(procs: list[psutil.Process]) -> str:
+        out = []
+        for p in procs:
+            try:
+                out.append(f"{p.pid} {' '.join(p.cmdline())[:70]!r}")
+            except psutil.NoSuchProcess:
+                pass
+        return "; ".join(out)
 
     def _leftovers(self) -> list[psutil.Process]:
         """Our processes still alive: in the standalone's process group, or seen in its tree."""
@@ -580,6 +606,8 @@ def main() -> int:
         print(f"  peak RSS {sa.peak['rss'] / 2**20:.0f} MiB, peak PSS {sa.peak['pss'] / 2**20:.0f} MiB, "
               f"up to {sa.peak['procs']} processes")
         print(f"(load average at end {os.getloadavg()[0]:.2f}; took {time.monotonic() - T_START:.0f} s)")
+        if not sa.clean:
+            args.keep = True  # its log tells what held the shutdown up
         if args.keep:
             print(f"(kept {tmp})")
         else:

@@ -223,8 +223,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_calendar_parser(sub)
 
+    from sopflow.cli_money import add_terbilang_parser
+
+    add_terbilang_parser(sub)
+
+    from sopflow.cli_reminders import add_reminders_parser
     from sopflow.cli_report import add_report_parser
 
+    add_reminders_parser(sub)
     add_report_parser(sub)
     return p
 

@@ -34,7 +34,7 @@ def test_compose_secrets_have_no_working_default():
 
 def test_dockerfile_installs_from_the_lock_and_ships_config():
     text = (REPO / "Dockerfile").read_text()
-    assert "uv pip sync --system --no-cache requirements.lock" in text
+    assert "uv pip sync --system --no-cache --compile-bytecode requirements.lock" in text
     for folder in ("plugins", "dags", "include", "config"):
         assert f"COPY {folder} ./{folder}" in text
     assert "apache-airflow-providers-celery==" in (REPO / "requirements.lock").read_text()

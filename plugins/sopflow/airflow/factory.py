@@ -94,7 +94,9 @@ def build_dag(sop: SopDefinition) -> DAG:
         schedule=timetable_for(sop),
         start_date=START,
         catchup=False,
-        max_active_runs=1 if scheduled else 16,
+        # A triggered run (one SPJ bundle, one BPKAD letter) waits days for people; Airflow's
+        # default of 16 would hold the 17th bundle back unopened.
+        max_active_runs=1 if scheduled else 1000,
         # A triggered-only DAG starts nothing by itself: unpaused, so a trigger runs at once.
         is_paused_upon_creation=scheduled,
         params=params_for(sop),

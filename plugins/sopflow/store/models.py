@@ -1,5 +1,5 @@
 """SQLAlchemy models of the domain database: runs, step instances, decisions, documents,
-the mail outbox and the append-only audit log. The schema is owned by the Alembic
+the mail outbox, BKU numbering and the append-only audit log. The schema is owned by the Alembic
 migrations in `store/migrations/`; these classes must match them.
 """
 
@@ -151,6 +151,38 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class BkuCounter(Base):
+    """The last BKU/register number given per fiscal year and bendahara. Incremented under a row
+    lock in the transaction that records the approval (domain.bku), so numbers are gapless."""
+
+    __tablename__ = "bku_counter"
+    __table_args__ = (UniqueConstraint("fiscal_year", "bendahara", name="uq_bku_counter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    bendahara: Mapped[str] = mapped_column(String(100))
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BkuNumber(Base):
+    """A BKU/register number given to one subject (e.g. an SPJ bundle). Never reused or deleted."""
+
+    __tablename__ = "bku_number"
+    __table_args__ = (
+        UniqueConstraint("fiscal_year", "bendahara", "subject_key", name="uq_bku_number_subject"),
+        UniqueConstraint("fiscal_year", "bendahara", "number", name="uq_bku_number_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    bendahara: Mapped[str] = mapped_column(String(100))
+    number: Mapped[int] = mapped_column(Integer)
+    subject_key: Mapped[str] = mapped_column(String(250))
+    # The number as printed, formatted once when given (a later format change leaves it alone).
+    nomor: Mapped[str] = mapped_column(String(200))
+    assigned_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class AuditEntry(Base):
