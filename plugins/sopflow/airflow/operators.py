@@ -27,8 +27,11 @@ def _flush_mail() -> None:
 
 
 def _prepare(sop_id: str, step_id: str, context: Any):
-    """Register the run and decide whether the step runs at all (forward branches)."""
-    from sopflow.domain import steps
+    """The office configuration, the SOP and step, the run, and the run's reporting period.
+
+    Domain modules are imported here, not at module level: DAG files import this module and
+    must parse fast.
+    """
     from sopflow.domain.office import load_office
     from sopflow.domain.period import periode_for
     from sopflow.settings import get_settings
@@ -37,7 +40,7 @@ def _prepare(sop_id: str, step_id: str, context: Any):
     sop = office.sop(sop_id)
     step = sop.step(step_id)
     rc = run_context(context)
-    return office, sop, step, rc, steps, periode_for(sop, rc.when, rc.params)
+    return office, sop, step, rc, periode_for(sop, rc.when, rc.params)
 
 
 class HumanStepSensor(BaseSensorOperator):
@@ -55,22 +58,19 @@ class HumanStepSensor(BaseSensorOperator):
         self.sop_id, self.step_id, self.poll_seconds = sop_id, step_id, poll_seconds
 
     def _open(self, context: Any) -> bool:
+        from sopflow.domain import steps
         from sopflow.store.db import session_scope
 
-        office, sop, step, rc, steps, periode = _prepare(self.sop_id, self.step_id, context)
-        skipped = False
+        office, sop, step, rc, periode = _prepare(self.sop_id, self.step_id, context)
         with session_scope() as session:
             steps.ensure_run(session, sop=sop, dag_id=rc.dag_id, run_id=rc.run_id, periode=periode, params=rc.params)
-            gate = sop.branch_gate(step)
-            if gate is not None and not steps.branch_taken(session, sop, gate, rc.dag_id, rc.run_id):
-                steps.skip_step(session, sop, step, dag_id=rc.dag_id, run_id=rc.run_id, gate=gate)
-                skipped = True
-            else:
+            gate = steps.skip_unless_branch_taken(session, sop, step, dag_id=rc.dag_id, run_id=rc.run_id)
+            if gate is None:
                 opened = steps.open_step(session, office, sop, step, dag_id=rc.dag_id, run_id=rc.run_id)
                 self.log.info("sopflow: step %s opened %d instance(s)", step.id, len(opened))
             resolved = steps.step_resolved(session, sop, step, rc.dag_id, rc.run_id)
         _flush_mail()
-        if skipped:
+        if gate is not None:
             raise AirflowSkipException(f"step {step.no} not needed: step {gate.no} decided IYA")
         return resolved
 
@@ -84,9 +84,10 @@ class HumanStepSensor(BaseSensorOperator):
                    method_name="execute_complete", timeout=self.timeout if self.timeout else None)
 
     def poke(self, context: Any) -> bool:
+        from sopflow.domain import steps
         from sopflow.store.db import session_scope
 
-        office, sop, step, rc, steps, _ = _prepare(self.sop_id, self.step_id, context)
+        office, sop, step, rc, _ = _prepare(self.sop_id, self.step_id, context)
         with session_scope() as session:
             return steps.step_resolved(session, sop, step, rc.dag_id, rc.run_id)
 
@@ -109,24 +110,21 @@ class AutoStepOperator(BaseOperator):
         self.sop_id, self.step_id = sop_id, step_id
 
     def execute(self, context: Any) -> Any:
+        from sopflow.domain import steps
         from sopflow.domain.auto import run_auto_step
         from sopflow.settings import get_settings
         from sopflow.store.db import session_scope
 
-        office, sop, step, rc, steps, periode = _prepare(self.sop_id, self.step_id, context)
+        office, sop, step, rc, periode = _prepare(self.sop_id, self.step_id, context)
         with session_scope() as session:
             steps.ensure_run(session, sop=sop, dag_id=rc.dag_id, run_id=rc.run_id, periode=periode, params=rc.params)
-            gate = sop.branch_gate(step)
-            if gate is not None and not steps.branch_taken(session, sop, gate, rc.dag_id, rc.run_id):
-                steps.skip_step(session, sop, step, dag_id=rc.dag_id, run_id=rc.run_id, gate=gate)
-                skip = gate
-            else:
-                skip = None
+            gate = steps.skip_unless_branch_taken(session, sop, step, dag_id=rc.dag_id, run_id=rc.run_id)
+            if gate is None:
                 inst = run_auto_step(session, office, sop, step, dag_id=rc.dag_id, run_id=rc.run_id,
                                      documents_dir=get_settings().documents_dir)
                 result = {"step_id": step.id, "instance_id": inst.id, "actions": list(step.actions)}
-        if skip is not None:
-            raise AirflowSkipException(f"step {step.no} not needed: step {skip.no} decided IYA")
+        if gate is not None:
+            raise AirflowSkipException(f"step {step.no} not needed: step {gate.no} decided IYA")
         _flush_mail()
         return result
 

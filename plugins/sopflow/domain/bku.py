@@ -5,14 +5,16 @@ and never commits: if that transaction fails, the counter increment is rolled ba
 the bundle takes no number (the next caller gets the number it would have had). Numbers are only
 given here, after approval; nothing hands out numbers in advance.
 
-How it stays gapless under concurrency:
-- the counter row of (fiscal year, bendahara) is created if missing (INSERT ... ON CONFLICT DO
-  NOTHING) and then locked (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the engine opens every
-  transaction with BEGIN IMMEDIATE, so writers are already serialised);
-- with the lock held, the subject is looked up again: a concurrent retry of the same subject
-  that committed while we waited returns its number instead of taking a second one;
-- the counter is incremented and the number row inserted in the same transaction. Unique
-  constraints on (year, bendahara, subject) and (year, bendahara, number) back this up.
+How it stays gapless under concurrency (three statements in the usual case):
+- a subject that already has a number is looked up first, without any lock (the retry path);
+- the counter row of (fiscal year, bendahara) is created at 1 or incremented in one upsert
+  (INSERT ... ON CONFLICT DO UPDATE ... RETURNING). On PostgreSQL that locks the row until the
+  caller's transaction ends, so takers of the same sequence queue there; on SQLite the engine
+  opens every transaction with BEGIN IMMEDIATE, so writers are serialised anyway;
+- the number row is inserted with ON CONFLICT (year, bendahara, subject) DO NOTHING. If a
+  concurrent retry of the same subject committed while we waited for the lock, nothing is
+  inserted: the increment is undone (we still hold the lock, so nobody saw it) and that
+  subject's number is returned. A unique (year, bendahara, number) constraint backs this up.
 The counter row lock is held until the caller commits, so keep that transaction short.
 """
 
@@ -52,7 +54,7 @@ def _existing(session: Session, fiscal_year: int, bendahara: str, subject_key: s
     ).one_or_none()
 
 
-def _ensure_counter(session: Session, fiscal_year: int, bendahara: str) -> None:
+def _insert(session: Session):
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -60,10 +62,7 @@ def _ensure_counter(session: Session, fiscal_year: int, bendahara: str) -> None:
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - sopflow runs on these two
         raise NotImplementedError(f"BKU numbering supports PostgreSQL and SQLite, not {dialect}")
-    session.execute(
-        insert(BkuCounter).values(fiscal_year=fiscal_year, bendahara=bendahara, last_number=0)
-        .on_conflict_do_nothing(index_elements=["fiscal_year", "bendahara"])
-    )
+    return insert
 
 
 def assign_number(session: Session, *, fiscal_year: int, bendahara: str, subject_key: str,
@@ -78,25 +77,27 @@ def assign_number(session: Session, *, fiscal_year: int, bendahara: str, subject
     found = _existing(session, fiscal_year, bendahara, subject_key)
     if found is not None:
         return found
-    _ensure_counter(session, fiscal_year, bendahara)
-    last = session.execute(
-        select(BkuCounter.last_number)
-        .where(BkuCounter.fiscal_year == fiscal_year, BkuCounter.bendahara == bendahara)
-        .with_for_update()
+    insert = _insert(session)
+    counter = insert(BkuCounter).values(fiscal_year=fiscal_year, bendahara=bendahara, last_number=1)
+    number = session.execute(
+        counter.on_conflict_do_update(index_elements=["fiscal_year", "bendahara"],
+                                      set_={"last_number": BkuCounter.last_number + 1})
+        .returning(BkuCounter.last_number)
     ).scalar_one()
-    # Looked up again under the lock: a concurrent transaction for the same subject may have
-    # committed while we waited (READ COMMITTED gives each statement a fresh snapshot).
-    found = _existing(session, fiscal_year, bendahara, subject_key)
-    if found is not None:
-        return found
-    number = last + 1
-    session.execute(
-        update(BkuCounter)
-        .where(BkuCounter.fiscal_year == fiscal_year, BkuCounter.bendahara == bendahara)
-        .values(last_number=number)
-    )
-    row = BkuNumber(fiscal_year=fiscal_year, bendahara=bendahara, number=number, subject_key=subject_key,
-                    nomor=format_number(number, fiscal_year, bendahara, fmt))
-    session.add(row)
-    session.flush()
+    row = session.scalars(
+        insert(BkuNumber)
+        .values(fiscal_year=fiscal_year, bendahara=bendahara, number=number, subject_key=subject_key,
+                nomor=format_number(number, fiscal_year, bendahara, fmt))
+        .on_conflict_do_nothing(index_elements=["fiscal_year", "bendahara", "subject_key"])
+        .returning(BkuNumber)
+    ).one_or_none()
+    if row is None:  # the same subject was numbered by a transaction that committed while we waited
+        session.execute(
+            update(BkuCounter)
+            .where(BkuCounter.fiscal_year == fiscal_year, BkuCounter.bendahara == bendahara)
+            .values(last_number=BkuCounter.last_number - 1)
+        )
+        row = _existing(session, fiscal_year, bendahara, subject_key)
+        if row is None:  # pragma: no cover - only under an isolation level sopflow does not use
+            raise RuntimeError(f"BKU number of {subject_key!r} neither inserted nor found")
     return row

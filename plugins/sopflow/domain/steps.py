@@ -181,6 +181,17 @@ def skip_step(session: Session, sop: SopDefinition, step: Step, *, dag_id: str, 
                  detail={"gate_step": gate.no})
 
 
+def skip_unless_branch_taken(session: Session, sop: SopDefinition, step: Step, *, dag_id: str,
+                             run_id: str) -> Step | None:
+    """When a forward-branch review before this step said IYA, record the step as skipped and
+    return that review; otherwise None (the step runs)."""
+    gate = sop.branch_gate(step)
+    if gate is None or branch_taken(session, sop, gate, dag_id, run_id):
+        return None
+    skip_step(session, sop, step, dag_id=dag_id, run_id=run_id, gate=gate)
+    return gate
+
+
 def step_resolved(session: Session, sop: SopDefinition, step: Step, dag_id: str, run_id: str) -> bool:
     """True when the Airflow task of this step may finish: every partition's latest round is through."""
     latest = latest_rounds(instances_of(session, dag_id, run_id, step.id))
