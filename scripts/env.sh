@@ -25,3 +25,10 @@ if [ ! -s "$SOPFLOW_HOME/jwt_secret" ]; then
   (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n=+/' > "$SOPFLOW_HOME/jwt_secret"; head -c 48 /dev/urandom | base64 | tr -d '\n=+/' >> "$SOPFLOW_HOME/jwt_secret")
 fi
 export AIRFLOW__API_AUTH__JWT_SECRET="$(cat "$SOPFLOW_HOME/jwt_secret")"
+# The key that signs task links and web sessions: one per installation, kept out of the repository.
+if [ -z "${SOPFLOW_SECRET_KEY:-}" ]; then
+  if [ ! -s "$SOPFLOW_HOME/secret_key" ]; then
+    (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n=+/' > "$SOPFLOW_HOME/secret_key")
+  fi
+  export SOPFLOW_SECRET_KEY="$(cat "$SOPFLOW_HOME/secret_key")"
+fi

@@ -167,7 +167,7 @@ def test_revise_done_approve_through_the_cli(db_url, mail_sink, tmp_path):
     clear(mail_sink)
 
     report = tmp_path / "Renja Setda 2027.docx"
-    report.write_bytes(b"Renja, revisi pertama")
+    report.write_bytes(b"PK\x03\x04Renja, revisi pertama")
     result = sopflow("done", str(draft2["id"]), "--by", PERENCANA, "--file", str(report), "--note", "Tabel diisi")
     assert result.returncode == 0, result.stderr
     assert "Langkah 5 selesai" in result.stdout and KABAG in result.stdout  # what happens next: the Kabag checks

@@ -219,7 +219,7 @@ def test_review_tidak_reopens_the_step_as_round_2_and_asks_the_reviewer_again(db
     run = Run("sop02_renja")
     run.walk(5)
     [draft1] = run.open("s05_buat_dokumen")
-    run.done(draft1.id, PERENCANA, file=upload(tmp_path, "Renja Setda 2027.docx", b"draft 1"))
+    run.done(draft1.id, PERENCANA, file=upload(tmp_path, "Renja Setda 2027.docx", b"PK\x03\x04draft 1"))
     [review1] = run.open("s06_koreksi_dokumen")
     assert review1.candidates == [KABAG]
     assert not run.resolved("s06_koreksi_dokumen")
@@ -238,7 +238,7 @@ def test_review_tidak_reopens_the_step_as_round_2_and_asks_the_reviewer_again(db
     assert note1 in mail.body_text and "Revisi ke-1" in mail.subject
 
     out = run.done(draft2.id, PERENCANA, note="Bab III diperbaiki",
-                   file=upload(tmp_path, "Renja Setda 2027.docx", b"draft 2"))
+                   file=upload(tmp_path, "Renja Setda 2027.docx", b"PK\x03\x04draft 2"))
     [review2] = out.opened
     assert (review2.step_id, review2.round, review2.status, review2.candidates) == (
         "s06_koreksi_dokumen", 2, "open", [KABAG])
@@ -419,7 +419,7 @@ def test_refused_actions_change_nothing(db_url, tmp_path):
         "upload of an .exe": (lambda s: steps.complete(s, office, task.id, actor=PERENCANA, file=exe,
                                                        documents_dir=docs_dir), r"\.exe"),
         "upload of a missing file": (lambda s: steps.complete(s, office, task.id, actor=PERENCANA, file=missing,
-                                                              documents_dir=docs_dir), "not found"),
+                                                              documents_dir=docs_dir), "tidak ditemukan"),
     }
     before = snapshot()
     for name, (action, reason) in cases.items():
@@ -525,7 +525,7 @@ def test_distribute_mails_each_recipient_once_with_the_documents(db_url, tmp_pat
 def test_same_file_name_in_two_rounds_gives_versions_1_and_2(db_url, tmp_path):
     run = Run("sop02_renja")
     [draft1] = run.open("s05_buat_dokumen")
-    v1, v2 = b"Renja draf pertama", b"Renja draf kedua, sudah direvisi"
+    v1, v2 = b"PK\x03\x04Renja draf pertama", b"PK\x03\x04Renja draf kedua, sudah direvisi"
     run.done(draft1.id, PERENCANA, file=upload(tmp_path, "Renja Setda 2027.docx", v1))
     [review] = run.open("s06_koreksi_dokumen")
     [draft2] = run.revise(review.id, KABAG, "Perbaiki tabel target").opened

@@ -51,17 +51,43 @@ def register(session: Session, documents_dir: Path, *, dag_id: str, run_id: str,
     return doc
 
 
+# What a file of each accepted type starts with: a name ending in .pdf is not enough.
+_MAGIC = {
+    ".pdf": (b"%PDF-",),
+    ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",), ".odt": (b"PK\x03\x04",), ".ods": (b"PK\x03\x04",),
+    ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+def check_upload_bytes(name: str, data: bytes) -> str:
+    """Check an upload by name and content; returns the safe file name. Raises ValueError with the reason."""
+    suffix = Path(safe_filename(name)).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise ValueError(f"jenis berkas {suffix or '(tanpa akhiran)'} tidak diterima; gunakan salah satu dari "
+                         f"{', '.join(sorted(ALLOWED_SUFFIXES))}")
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"berkas {len(data)} byte; batasnya {MAX_BYTES} byte ({MAX_BYTES // 1024 // 1024} MB)")
+    if not data:
+        raise ValueError("berkas kosong")
+    if suffix == ".txt":
+        if b"\x00" in data:
+            raise ValueError("berkas .txt berisi data biner")
+    elif not data.startswith(_MAGIC[suffix]):
+        raise ValueError(f"isi berkas bukan {suffix.lstrip('.').upper()} (akhiran nama tidak cocok dengan isinya)")
+    return safe_filename(name)
+
+
 def check_upload(path: Path) -> bytes:
-    """Read an upload, refusing what the registry does not take. Raises ValueError with the reason."""
+    """Read an upload from disk (the CLI), refusing what the registry does not take."""
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"file not found: {path}")
-    if path.suffix.lower() not in ALLOWED_SUFFIXES:
-        raise ValueError(f"file type {path.suffix or '(none)'} is not accepted; use one of {', '.join(sorted(ALLOWED_SUFFIXES))}")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise ValueError(f"file is {size} bytes; the limit is {MAX_BYTES} bytes")
-    return path.read_bytes()
+        raise ValueError(f"berkas tidak ditemukan: {path}")
+    if path.stat().st_size > MAX_BYTES:
+        raise ValueError(f"berkas {path.stat().st_size} byte; batasnya {MAX_BYTES} byte")
+    data = path.read_bytes()
+    check_upload_bytes(path.name, data)
+    return data
 
 
 def run_documents(session: Session, dag_id: str, run_id: str) -> list[Document]:

@@ -50,18 +50,36 @@ def task_recipients(office: Office, inst: StepInstance, today: dt.date) -> list[
     return result
 
 
+def task_link(inst: StepInstance, email: str) -> str:
+    """The signed link to the task page for this person (see domain.links)."""
+    from sopflow.domain.links import task_url
+
+    settings = get_settings()
+    return task_url(settings.base_url, settings.secret_key, inst.id, email)
+
+
 def queue_task_mail(session: Session, office: Office, sop: SopDefinition, step: Step, inst: StepInstance,
-                    run: SopRun, revision_note: str | None = None) -> None:
+                    run: SopRun, revision_note: str | None = None, *, only_delegates: bool = False,
+                    now: dt.datetime | None = None) -> None:
+    """Queue the task email to each candidate and to each one's delegate active today.
+
+    `only_delegates`: a hand-over of an open task to a Plh/Plt; the candidates had theirs.
+    """
     from sopflow.render.templates import render  # Jinja2 and Babel load only when mail is made
 
     attachments = [d.id for d in session.scalars(select(Document).where(
         Document.step_instance_id == inst.id, Document.jenis == "lembar_disposisi"))]
-    today = dt.datetime.now(JAKARTA).date()
+    if revision_note is None and inst.reopened_by_id is not None and inst.kind == "task":
+        reviewer = session.get(StepInstance, inst.reopened_by_id)
+        revision_note = reviewer.note if reviewer is not None else None
+    today = (now or dt.datetime.now(dt.timezone.utc)).astimezone(JAKARTA).date()
     for email, stands_in_for in task_recipients(office, inst, today):
+        if only_delegates and stands_in_for is None:
+            continue
         context = dict(
             sop=sop, step=step, instance=_instance_view(office, inst), person=_person_view(office, email),
             periode=run.periode, command=action_command(inst, email), revision_note=revision_note,
-            link=None, stands_in_for=_person_view(office, stands_in_for) if stands_in_for else None,
+            link=task_link(inst, email), stands_in_for=_person_view(office, stands_in_for) if stands_in_for else None,
         )
         outbox.enqueue(
             session,

@@ -419,7 +419,7 @@ def _person(office: "Office", email: str | None) -> SimpleNamespace | None:
 
 def _step_view(office: "Office", inst: Any, periode: str, now: dt.datetime, recipient: str | None = None
                ) -> SimpleNamespace:
-    from sopflow.domain.notify import action_command
+    from sopflow.domain.notify import action_command, task_link
 
     try:
         sop = office.sop(inst.sop_id)
@@ -446,6 +446,7 @@ def _step_view(office: "Office", inst: Any, periode: str, now: dt.datetime, reci
         keadaan=keadaan, terlambat=overdue is not None,
         pelaksana=[_person(office, e).nama for e in (inst.candidates or [])],
         command=action_command(inst, recipient) if recipient else None,
+        link=task_link(inst, recipient) if recipient else None,
     )
 
 
@@ -478,9 +479,10 @@ def queue_reminders(session: "Session", office: "Office", now: dt.datetime | Non
     `reminders.yaml` of the configuration directory."""
     from sqlalchemy import select
 
-    from sopflow.domain import outbox
+    from sopflow.domain import delegation, outbox
     from sopflow.store.models import SopRun, StepInstance
 
+    office = delegation.effective(session, office)
     now = now or dt.datetime.now(dt.timezone.utc)
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(f"now must be timezone-aware, got {now!r}")
@@ -528,6 +530,8 @@ def queue_reminders(session: "Session", office: "Office", now: dt.datetime | Non
         else:
             inst = insts[0]
             view = _step_view(office, inst, runs.get((inst.dag_id, inst.run_id), ""), now, p.recipient)
+            if p.kind == "escalation":  # the superior is told, not asked: the link is the assignee's
+                view.link = None
             context = dict(base, step=view, level=p.level, minutes=p.minutes, lama=lama(p.minutes),
                            about=_person(office, p.about),
                            lower=[_person(office, e) for e in superiors(office.staff, p.about, (p.level or 1) - 1)

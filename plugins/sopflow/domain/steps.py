@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sopflow.domain import audit, documents, notify
+from sopflow.domain import audit, delegation, documents, notify
 from sopflow.domain.errors import ActionRefused
 from sopflow.domain.office import Office
 from sopflow.domain.period import JAKARTA
@@ -138,6 +138,7 @@ def open_step(session: Session, office: Office, sop: SopDefinition, step: Step, 
     now = _now(now)
     if instances_of(session, dag_id, run_id, step.id):
         return []
+    office = delegation.effective(session, office)
     run = get_run(session, dag_id, run_id)
     try:
         # All or nothing: a concurrent opener of the same step (a retry racing the first try)
@@ -209,7 +210,10 @@ def branch_taken(session: Session, sop: SopDefinition, gate: Step, dag_id: str, 
 
 # --- acting ------------------------------------------------------------------------------------
 def _load_for_action(session: Session, instance_id: int) -> StepInstance:
-    inst = session.get(StepInstance, instance_id, with_for_update=True)
+    try:
+        inst = session.get(StepInstance, int(instance_id), with_for_update=True)
+    except (TypeError, ValueError):
+        inst = None
     if inst is None:
         raise ActionRefused(f"tugas {instance_id} tidak ada")
     return inst
@@ -236,23 +240,27 @@ def _close(inst: StepInstance, status: str, actor: str, on_behalf: str | None, n
 
 
 def complete(session: Session, office: Office, instance_id: int, *, actor: str, note: str | None = None,
-             file: Path | None = None, source: str = "cli", now: dt.datetime | None = None,
-             documents_dir: Path) -> Outcome:
-    """A person finished a task ("Selesai"), optionally with the output document."""
+             file: Path | None = None, upload: tuple[str, bytes] | None = None, source: str = "cli",
+             now: dt.datetime | None = None, documents_dir: Path) -> Outcome:
+    """A person finished a task ("Selesai"), optionally with the output document: a `file` on disk
+    (CLI) or an `upload` (name, content) from the task page."""
     now = _now(now)
+    office = delegation.effective(session, office)
     inst = _load_for_action(session, instance_id)
     on_behalf = _authorise(office, inst, actor, ("task",), "diselesaikan", now)
-    data = None
-    if file is not None:
-        try:
-            data = documents.check_upload(file)
-        except ValueError as exc:
-            raise ActionRefused(str(exc)) from None
+    data = name = None
+    try:
+        if file is not None:
+            data, name = documents.check_upload(file), Path(file).name
+        elif upload is not None:
+            name, data = documents.check_upload_bytes(*upload), upload[1]
+    except ValueError as exc:
+        raise ActionRefused(str(exc)) from None
     _close(inst, "done", actor, on_behalf, note, now)
     detail: dict = {"note": note}
     if data is not None:
         doc = documents.register(session, documents_dir, dag_id=inst.dag_id, run_id=inst.run_id,
-                                 name=Path(file).name, data=data, jenis="upload", created_by=inst.closed_by,
+                                 name=name, data=data, jenis="upload", created_by=inst.closed_by,
                                  step_instance_id=inst.id)
         detail.update(document=doc.name, version=doc.version, sha256=doc.sha256)
     audit.record(session, actor=inst.closed_by, action="done", source=source, instance=inst, detail=detail,
@@ -311,6 +319,7 @@ def approve(session: Session, office: Office, instance_id: int, *, actor: str, n
             source: str = "cli", now: dt.datetime | None = None) -> Outcome:
     """IYA on a review, or the sign-off of an approval."""
     now = _now(now)
+    office = delegation.effective(session, office)
     inst = _load_for_action(session, instance_id)
     on_behalf = _authorise(office, inst, actor, ("review", "approval"), "disetujui", now)
     _close(inst, "approved", actor, on_behalf, note, now)
@@ -326,6 +335,7 @@ def revise(session: Session, office: Office, instance_id: int, *, actor: str, no
            source: str = "cli", now: dt.datetime | None = None) -> Outcome:
     """TIDAK on a review: the note goes back to the on_reject step's actor as the next round."""
     now = _now(now)
+    office = delegation.effective(session, office)
     if not (note or "").strip():
         raise ActionRefused("revisi wajib disertai catatan apa yang harus diperbaiki (--note)")
     inst = _load_for_action(session, instance_id)

@@ -1,5 +1,5 @@
 """SQLAlchemy models of the domain database: runs, step instances, decisions, documents,
-the mail outbox, BKU numbering and the append-only audit log. The schema is owned by the Alembic
+the mail outbox, BKU numbering, delegations added by admins, used links and the append-only audit log. The schema is owned by the Alembic
 migrations in `store/migrations/`; these classes must match them.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -183,6 +183,37 @@ class BkuNumber(Base):
     # The number as printed, formatted once when given (a later format change leaves it alone).
     nomor: Mapped[str] = mapped_column(String(200))
     assigned_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class DelegationRecord(Base):
+    """A Plh/Plt added by an admin on the web (staff.yaml holds the others). Revoked, never deleted."""
+
+    __tablename__ = "delegation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person: Mapped[str] = mapped_column(String(100))  # person id in staff.yaml
+    delegate: Mapped[str] = mapped_column(String(100))
+    jenis: Mapped[str] = mapped_column(String(10))  # Plh | Plt
+    mulai: Mapped[dt.date] = mapped_column(Date)
+    sampai: Mapped[dt.date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class LinkUse(Base):
+    """A signed link (task link or sign-in link) that has been used: a second use is a replay."""
+
+    __tablename__ = "link_use"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # task | masuk
+    email: Mapped[str] = mapped_column(String(320))
+    step_instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(30))
+    used_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class AuditEntry(Base):
