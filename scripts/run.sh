@@ -41,10 +41,16 @@ cat <<MSG
 
   sopflow is running (embedded default: Airflow standalone on SQLite).
     Airflow UI:   http://127.0.0.1:$AIRFLOW__API__PORT   login: admin / $password
+    sopflow pages: $SOPFLOW_BASE_URL   (task pages open from the links in the mails;
+                  sign in for "Tugas saya" and the admin dashboard at $SOPFLOW_BASE_URL/masuk)
     Mail sink:    smtp://$SOPFLOW_SMTP_HOST:$SOPFLOW_SMTP_PORT, every message saved as .eml in $SOPFLOW_MAIL_DIR
-    Staff:        config/staff.yaml (demo office, example.org addresses)
+                  and listed below as it arrives, with the link to its page
+    Staff:        config/staff.yaml (demo office, example.org addresses; admin: admin.sopflow@example.org)
     Commands:     scripts/sopflow tasks | scripts/airflow dags list   (README: walk-through)
   Press Ctrl-C to stop.
 
 MSG
+# The mails as they arrive: recipient, subject and the page link (from the sink's log).
+setsid bash -c 'tail -n +1 -F "$0" 2>/dev/null | grep --line-buffered -v "listening on"' "$SOPFLOW_HOME/mailsink.log" &
+pids+=($!)
 wait "${pids[1]}"

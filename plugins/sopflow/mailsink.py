@@ -2,7 +2,9 @@
 
 Each message becomes `<UTC timestamp>-<seq>-<first recipient>.eml` in the directory, exactly as
 received plus `Return-Path` and `X-Original-To` lines (the envelope), so any mail client can
-open it. Nothing is relayed anywhere. One log line per message: recipients and subject.
+open it. Nothing is relayed anywhere. One log line per message: recipients and subject, and the
+link to sopflow's task or sign-in page when the message has one (so the console of `make run`
+alone is enough to follow a walk-through).
 
     python -m sopflow.mailsink --host 127.0.0.1 --port 8025 --dir var/mail
 """
@@ -39,6 +41,23 @@ def _readable_subject(content: bytes) -> str:
         return str(make_header(decode_header(str(raw))))
     except Exception:  # a malformed header is still logged, as is
         return str(raw)
+
+
+_PAGE_LINK = re.compile(r"https?://\S+?/sop/(?:t|masuk)/[A-Za-z0-9_.\-]+")
+
+
+def _page_link(content: bytes) -> str | None:
+    """The first task or sign-in link of the message's plain-text part."""
+    import email
+    import email.policy
+
+    try:
+        message = email.message_from_bytes(content, policy=email.policy.default)
+        body = message.get_body(("plain",))
+        match = _PAGE_LINK.search(body.get_content()) if body is not None else None
+    except Exception:  # a message we cannot parse is still stored and logged
+        return None
+    return match.group(0) if match else None
 
 
 class _Handler:
@@ -108,7 +127,9 @@ class MailSink:
             partial = path.with_name("." + path.name + ".part")  # readers never see half a file
             partial.write_bytes(envelope + content)
             os.replace(partial, path)
-        log.info("mail to %s: %s", ", ".join(rcpt_tos), _readable_subject(content))
+        link = _page_link(content)
+        log.info("mail to %s: %s%s", ", ".join(rcpt_tos), _readable_subject(content),
+                 f"\n    halaman: {link}" if link else "")
         return path
 
 

@@ -265,3 +265,17 @@ def test_signed_in_person_cannot_open_someone_elses_task(db_url, client):
     response = client.get(f"/tugas/{draft.id}")
     assert response.status_code == 403
     assert refusals()[-1].actor == SEKDA
+
+
+def test_the_mail_sink_log_shows_the_page_link(db_url, mail_sink, caplog):
+    """Under `make run` the console alone leads a newcomer from one task page to the next."""
+    import logging
+
+    from sopflow.mail import send_pending
+
+    caplog.set_level(logging.INFO, logger="sopflow.mailsink")
+    renja_at_draft()
+    send_pending()
+    line = next(r.getMessage() for r in caplog.records if PERENCANA in r.getMessage())
+    assert "Langkah 5" in line
+    assert LINK.search(line).group(1) == task_link(PERENCANA, 5)
