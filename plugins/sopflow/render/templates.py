@@ -7,7 +7,9 @@
   via babel's Indonesian locale), `tanggal_singkat` ("07-12-2026 09.00 WIB"), `tanggal_tanpa_jam`
   ("7 Desember 2026"), `menit`
   (420 -> "420 menit (7 jam)", None -> "tidak ditetapkan"), `baris` (text with newlines -> HTML
-  lines joined by `<br>`, escaped; so HTML output never depends on newline characters).
+  lines joined by `<br>`, escaped; so HTML output never depends on newline characters),
+  `rupiah` (Decimal -> "Rp 1.234.567,00") and `terbilang` (Decimal -> "Satu juta seribu rupiah":
+  the words of `domain.money.terbilang`, capitalised as they start a sentence or a box).
 - A template named `*.subject.txt` is rendered to one line (whitespace collapsed).
 """
 
@@ -22,6 +24,7 @@ from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from sopflow.domain.money import format_rupiah, terbilang as _terbilang
 from sopflow.settings import get_settings
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -84,6 +87,12 @@ def baris(value: str | None) -> Markup:
     return Markup("<br>").join(escape(line) for line in str(value).splitlines())
 
 
+def terbilang(value: object) -> str:
+    """The amount in words, first letter capitalised: 'Tiga juta ... rupiah lima puluh sen'."""
+    words = _terbilang(value)
+    return words[:1].upper() + words[1:]
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -98,7 +107,8 @@ def _build(directory: Path) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        tanggal=tanggal, tanggal_singkat=tanggal_singkat, tanggal_tanpa_jam=tanggal_tanpa_jam, menit=menit, baris=baris
+        tanggal=tanggal, tanggal_singkat=tanggal_singkat, tanggal_tanpa_jam=tanggal_tanpa_jam, menit=menit, baris=baris,
+        rupiah=format_rupiah, terbilang=terbilang,
     )
     env.globals["now"] = _now
     return env
