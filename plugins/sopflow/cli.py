@@ -65,7 +65,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
                            else next(p for p in paths if p.name == "reminders.yaml"), staff)
         except ConfigError as exc:
             errors.append(str(exc))
-    sop_paths = ([p for p in paths if p.name not in ("staff.yaml", "calendar.yaml", "reminders.yaml")]
+    spp_file = (settings.config_dir / "spp.yaml" if not paths
+                else next((p for p in paths if p.name == "spp.yaml"), None))
+    check_spp = spp_file is not None and (spp_file.exists() or bool(paths))
+    if check_spp:
+        from sopflow.domain.spp_checklist import load_spp_config
+
+        try:
+            load_spp_config(spp_file, staff)
+        except ConfigError as exc:
+            errors.append(str(exc))
+    sop_paths = ([p for p in paths if p.name not in ("staff.yaml", "calendar.yaml", "reminders.yaml", "spp.yaml")]
                  if paths else sop_files(settings.sops_dir))
     ok = 0
     for path in sop_paths:
@@ -85,7 +95,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 1
     people = f", staff.yaml ({len(staff.people)} orang)" if staff else ""
     print(f"OK: {ok} SOP{people}{', calendar.yaml' if check_calendar else ''}"
-          f"{', reminders.yaml' if check_reminders else ''}")
+          f"{', reminders.yaml' if check_reminders else ''}{', spp.yaml' if check_spp else ''}")
     return 0
 
 
@@ -226,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     from sopflow.cli_money import add_terbilang_parser
 
     add_terbilang_parser(sub)
+
+    from sopflow.cli_spj import add_spj_parser
+
+    add_spj_parser(sub)
 
     from sopflow.cli_reminders import add_reminders_parser
     from sopflow.cli_report import add_report_parser

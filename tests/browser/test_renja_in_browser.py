@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
 import subprocess
 
 import pytest
@@ -16,6 +18,7 @@ from sqlalchemy import select
 
 from conftest import ARTIFACTS, Stack
 from harness import BIN, REPO
+from sopflow.domain.period import JAKARTA
 
 pytestmark = pytest.mark.browser
 
@@ -99,13 +102,13 @@ def test_renja_from_mail_links_to_success(stack, browser):
         admin = browser.new_context().new_page()
         sign_in(admin, stack, ADMIN, seen)
         admin.goto(stack.base_url + "/admin/delegasi")
-        today = dt.date.today().isoformat()
+        today = dt.datetime.now(JAKARTA).date().isoformat()  # the office's day, not UTC's
         admin.select_option("select[name=person]", "kabag_perencanaan_keuangan")
         admin.select_option("select[name=delegate]", "kabag_umum")
         admin.select_option("select[name=jenis]", "Plh")
         admin.fill("input[name=mulai]", today)
         admin.fill("input[name=sampai]", today)
-        admin.click("form[method=post] button[type=submit]:has-text('Tambah')")
+        admin.click("button:has-text('Simpan')")
         admin.wait_for_load_state()
         shot(admin, "04-delegasi")
 
@@ -121,8 +124,9 @@ def test_renja_from_mail_links_to_success(stack, browser):
         page.wait_for_selector("text=Keputusan IYA dicatat")
         airflow.wait(timeout=600)
     finally:
-        if airflow.poll() is None:
-            airflow.kill()
+        if airflow.poll() is None:  # the whole group: `timeout` and the airflow process under it
+            os.killpg(airflow.pid, signal.SIGKILL)
+            airflow.wait()
         people.close()
     output = log_path.read_text(errors="replace")
     assert airflow.returncode == 0, output[-3000:]

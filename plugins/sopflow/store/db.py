@@ -19,7 +19,7 @@ from sopflow.settings import get_settings
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration. Checked with one query before loading Alembic (which costs seconds per
 # CLI call); tests/integration/test_schema.py keeps it equal to Alembic's head.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 _lock = threading.RLock()
 _engines: dict[str, Engine] = {}
 _upgraded: set[str] = set()

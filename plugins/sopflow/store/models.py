@@ -236,3 +236,104 @@ class AuditEntry(Base):
 @event.listens_for(AuditEntry, "before_delete")
 def _audit_is_append_only(mapper: Any, connection: Any, target: AuditEntry) -> None:
     raise RuntimeError("the audit log is append-only")
+
+
+# --- SPJ bundles (SOP VIII) ------------------------------------------------------------------------
+from decimal import Decimal  # noqa: E402 - kept with the SPJ models they serve
+
+from sqlalchemy import Numeric  # noqa: E402
+
+
+class Rupiah(TypeDecorator):
+    """An exact Decimal amount of rupiah with two decimals on every engine: NUMERIC(18, 2) on
+    PostgreSQL, the decimal text ("1234567.89") on SQLite, whose NUMERIC is a binary float that
+    loses sen above about 10^13 (see docs/decisions.md). Floats are refused."""
+
+    impl = Numeric(18, 2, asdecimal=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(24))
+        return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, (bool, float)) or not isinstance(value, (int, Decimal)):
+            raise TypeError(f"a rupiah amount must be a Decimal or an int, not {type(value).__name__}")
+        value = Decimal(value)
+        if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) >= 10**16:
+            raise ValueError(f"not an amount of rupiah with at most two decimals: {value}")
+        value = value.quantize(Decimal("0.01"))
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+class SpjBundle(Base):
+    """An SPJ bundle submitted by a BPP for an SPP-UP/GU/TU/LS, and where it stands."""
+
+    __tablename__ = "spj_bundle"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    jenis_spp: Mapped[str] = mapped_column(String(2))  # UP | GU | TU | LS
+    tahun_anggaran: Mapped[int] = mapped_column(Integer)
+    bendahara_email: Mapped[str] = mapped_column(String(320), index=True)
+    sub_kegiatan: Mapped[str] = mapped_column(String(50))
+    uraian: Mapped[str] = mapped_column(Text)
+    total: Mapped[Decimal] = mapped_column(Rupiah())
+    # diajukan -> dalam_proses -> dikembalikan | ditandatangani -> dikirim; or ditolak
+    status: Mapped[str] = mapped_column(String(20), index=True, default="diajukan")
+    submitted_by: Mapped[str] = mapped_column(String(320))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    batch_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # The Airflow run that processes the bundle.
+    dag_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    run_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    bku_nomor: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The latest Form Koreksi Ajuan findings: [{"dokumen": ..., "masalah": ...}].
+    koreksi: Mapped[list] = mapped_column(JSON, default=list)
+
+    lines: Mapped[list["SpjLine"]] = relationship(back_populates="bundle", order_by="SpjLine.no")
+    attachments: Mapped[list["SpjAttachment"]] = relationship(back_populates="bundle", order_by="SpjAttachment.id")
+
+
+class SpjLine(Base):
+    """A receipt line of an SPJ bundle."""
+
+    __tablename__ = "spj_line"
+    __table_args__ = (UniqueConstraint("bundle_id", "no", name="uq_spj_line_no"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("spj_bundle.id"), index=True)
+    no: Mapped[int] = mapped_column(Integer)
+    tanggal: Mapped[dt.date] = mapped_column(Date)
+    # Not unique here: a receipt number may come back in a bundle after its first was refused;
+    # spj_intake.submit checks it against the BPP's other bundles of the year.
+    nomor_bukti: Mapped[str] = mapped_column(String(100), index=True)
+    kode_rekening: Mapped[str] = mapped_column(String(50))
+    uraian: Mapped[str] = mapped_column(Text)
+    jumlah: Mapped[Decimal] = mapped_column(Rupiah())
+    penerima: Mapped[str] = mapped_column(String(250))
+    ppn: Mapped[Decimal] = mapped_column(Rupiah())
+    pph: Mapped[Decimal] = mapped_column(Rupiah())
+
+    bundle: Mapped[SpjBundle] = relationship(back_populates="lines")
+
+
+class SpjAttachment(Base):
+    """A document attached to an SPJ bundle, of a kind named in config/spp.yaml."""
+
+    __tablename__ = "spj_attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("spj_bundle.id"), index=True)
+    jenis: Mapped[str] = mapped_column(String(100))
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))
+
+    bundle: Mapped[SpjBundle] = relationship(back_populates="attachments")
+    document: Mapped[Document] = relationship()

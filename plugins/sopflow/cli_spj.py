@@ -1,0 +1,159 @@
+"""`sopflow spj template|submit|list`: the SPJ intake of SOP VIII from the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_REFUSED = 1
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from sopflow.domain.spj_intake import write_template
+    from sopflow.domain.spp_checklist import spp_config
+    from sopflow.settings import get_settings
+
+    path = write_template(args.path, spp_config(get_settings().config_dir))
+    print(f"Templat SPJ ditulis: {path}")
+    return 0
+
+
+def _attachments(specs: list[str]):
+    """The --lampiran JENIS=PATH arguments as Lampiran, and the problems of those that cannot be read."""
+    from sopflow.domain.documents import MAX_BYTES
+    from sopflow.domain.spj import AFTER_ROWS, Lampiran, Problem
+
+    found, problems = [], []
+    for spec in specs:
+        jenis, sep, path = (part.strip() for part in spec.partition("="))
+        file = Path(path)
+        if not sep or not jenis or not path:
+            where, reason = f"--lampiran {spec}", 'tulis JENIS=BERKAS, misalnya "SPTJM SPP=sptjm.pdf"'
+        elif not file.is_file():
+            where, reason = f"lampiran {jenis} ({file})", "berkas tidak ditemukan"
+        elif file.stat().st_size > MAX_BYTES:
+            where, reason = f"lampiran {jenis} ({file})", f"berkas {file.stat().st_size} byte; batasnya {MAX_BYTES} byte"
+        else:
+            found.append(Lampiran(jenis, file.name, file.read_bytes()))
+            continue
+        problems.append(Problem(where, reason, urut=AFTER_ROWS + 1))
+    return found, problems
+
+
+def _print_rejected(problems) -> None:
+    print(f"SPJ ditolak, tidak ada yang disimpan ({len(problems)} masalah):", file=sys.stderr)
+    for p in problems:
+        print(p, file=sys.stderr)
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from sopflow.domain.errors import ActionRefused
+    from sopflow.domain.office import load_office
+    from sopflow.domain.spj import SpjDraft, SpjRejected
+    from sopflow.domain.spj_intake import read_xlsx, submit
+    from sopflow.domain.spp_checklist import spp_config
+    from sopflow.settings import get_settings
+    from sopflow.store.db import session_scope
+
+    settings = get_settings()
+    config = spp_config(settings.config_dir)
+    office = load_office(settings.config_dir)
+    source = Path(args.file)
+    if not source.is_file():
+        print(f"Ditolak: berkas tidak ditemukan: {source}", file=sys.stderr)
+        return EXIT_REFUSED
+    attachments, file_problems = _attachments(args.lampiran)
+    try:
+        draft = read_xlsx(source)
+    except SpjRejected as exc:
+        _print_rejected([*exc.problems, *file_problems])
+        return EXIT_REFUSED
+    if file_problems:  # reported with everything else the bundle has wrong
+        draft = SpjDraft(draft.header, draft.rincian, draft.sel, [*draft.problems, *file_problems])
+    try:
+        with session_scope() as session:
+            result = submit(session, office, draft, attachments, args.by, "cli", config=config,
+                            documents_dir=settings.documents_dir)
+            message, koreksi = result.message, list(result.bundle.koreksi)
+    except SpjRejected as exc:
+        _print_rejected(exc.problems)
+        return EXIT_REFUSED
+    except ActionRefused as exc:
+        print(f"Ditolak: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(message)
+    if koreksi:
+        print(f"Kelengkapan belum lengkap ({len(koreksi)}), dicatat untuk Form Koreksi Ajuan:")
+        for item in koreksi:
+            print(f"- {item['dokumen']}: {item['masalah']}")
+    return 0
+
+
+def _bundle_json(b, lines: int, attachments: int) -> dict:
+    from sopflow.domain.money import format_rupiah
+
+    return {
+        "id": b.id, "jenis_spp": b.jenis_spp, "tahun_anggaran": b.tahun_anggaran,
+        "bendahara_email": b.bendahara_email, "sub_kegiatan": b.sub_kegiatan, "uraian": b.uraian,
+        "total": str(b.total), "total_rupiah": format_rupiah(b.total), "status": b.status,
+        "submitted_by": b.submitted_by, "submitted_at": b.submitted_at.isoformat(),
+        "batch_date": b.batch_date.isoformat() if b.batch_date else None, "dag_id": b.dag_id, "run_id": b.run_id,
+        "bku_nomor": b.bku_nomor, "baris": lines, "lampiran": attachments, "koreksi": list(b.koreksi or []),
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from sopflow.domain.money import format_rupiah
+    from sopflow.domain.period import JAKARTA
+    from sopflow.store.db import session_scope
+    from sopflow.store.models import SpjAttachment, SpjBundle, SpjLine
+
+    with session_scope() as session:
+        query = select(SpjBundle).order_by(SpjBundle.id)
+        if args.status:
+            query = query.where(SpjBundle.status == args.status)
+        bundles = list(session.scalars(query))
+        lines = dict(session.execute(select(SpjLine.bundle_id, func.count()).group_by(SpjLine.bundle_id)).all())
+        attached = dict(session.execute(select(SpjAttachment.bundle_id, func.count())
+                                        .group_by(SpjAttachment.bundle_id)).all())
+    items = [_bundle_json(b, lines.get(b.id, 0), attached.get(b.id, 0)) for b in bundles]
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+        return 0
+    if not items:
+        print("Tidak ada SPJ.")
+        return 0
+    for b, item in zip(bundles, items):
+        when = b.submitted_at.astimezone(JAKARTA).strftime("%d-%m-%Y %H:%M WIB")
+        print(f"{b.id:>5}  SPP-{b.jenis_spp} {b.tahun_anggaran}  {b.status:<14} {format_rupiah(b.total):>22}  "
+              f"{b.bendahara_email}  {when}  {item['baris']} baris, {item['lampiran']} lampiran"
+              f"{'  BKU ' + b.bku_nomor if b.bku_nomor else ''}\n       {b.uraian}")
+    return 0
+
+
+STATUSES = ["diajukan", "dalam_proses", "dikembalikan", "ditandatangani", "dikirim", "ditolak"]
+
+
+def add_spj_parser(sub) -> None:
+    s = sub.add_parser("spj", help="SPJ bundles of SOP VIII (SPP-UP/GU/TU/LS): template, submit, list")
+    s_sub = s.add_subparsers(dest="spj_command", required=True)
+
+    t = s_sub.add_parser("template", help="write the XLSX template a BPP fills in")
+    t.add_argument("path", metavar="PATH")
+    t.set_defaults(func=cmd_template)
+
+    u = s_sub.add_parser("submit", help="submit a filled-in template as an SPJ bundle")
+    u.add_argument("file", metavar="FILE.xlsx")
+    u.add_argument("--by", required=True, metavar="EMAIL", help="the BPP (or their Plh/Plt) submitting it")
+    u.add_argument("--lampiran", action="append", default=[], metavar="JENIS=PATH",
+                   help='an attached document, e.g. --lampiran "SPTJM SPP=sptjm.pdf" (repeatable)')
+    u.set_defaults(func=cmd_submit)
+
+    ls = s_sub.add_parser("list", help="list SPJ bundles")
+    ls.add_argument("--status", choices=STATUSES)
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_list)
