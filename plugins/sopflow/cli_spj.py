@@ -1,4 +1,4 @@
-"""`sopflow spj template|submit|list`: the SPJ intake of SOP VIII from the terminal."""
+"""`sopflow spj template|submit|lengkapi|kirim|list`: SOP VIII's SPJ bundles from the terminal."""
 
 from __future__ import annotations
 
@@ -135,7 +135,60 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-STATUSES = ["diajukan", "dalam_proses", "dikembalikan", "ditandatangani", "dikirim", "ditolak"]
+def cmd_lengkapi(args: argparse.Namespace) -> int:
+    from sopflow.domain.errors import ActionRefused
+    from sopflow.domain.office import load_office
+    from sopflow.domain.spj import SpjRejected
+    from sopflow.domain.spj_intake import add_attachments
+    from sopflow.domain.spp_checklist import spp_config
+    from sopflow.settings import get_settings
+    from sopflow.store.db import session_scope
+
+    settings = get_settings()
+    attachments, problems = _attachments(args.lampiran)
+    if problems:
+        _print_rejected(problems)
+        return EXIT_REFUSED
+    try:
+        with session_scope() as session:
+            bundle = add_attachments(session, load_office(settings.config_dir), args.bundle_id, attachments, args.by,
+                                     "cli", config=spp_config(settings.config_dir), documents_dir=settings.documents_dir)
+            names = sorted({a.jenis for a in bundle.attachments})
+    except SpjRejected as exc:
+        _print_rejected(exc.problems)
+        return EXIT_REFUSED
+    except ActionRefused as exc:
+        print(f"Ditolak: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"SPJ {args.bundle_id}: {len(attachments)} lampiran ditambahkan. Lampiran sekarang: {', '.join(names)}")
+    print("Tandai langkah 2 selesai (sopflow done) agar Verifikator memeriksa kembali.")
+    return 0
+
+
+def cmd_kirim(args: argparse.Namespace) -> int:
+    from sopflow.domain.office import load_office
+    from sopflow.domain.spp_flow import send_transmittal
+    from sopflow.mail import send_pending
+    from sopflow.settings import get_settings
+    from sopflow.store.db import session_scope
+
+    settings = get_settings()
+    with session_scope() as session:
+        sent = send_transmittal(session, load_office(settings.config_dir), documents_dir=settings.documents_dir)
+        summary = (sent.label, list(sent.bundles), list(sent.recipients), len(sent.documents)) if sent else None
+    if summary is None:
+        print("Tidak ada SPJ yang sudah ditandatangani PA dan belum dikirim.")
+        return 0
+    try:
+        send_pending()
+    except Exception as exc:  # the outbox keeps it; sopflow_outbox retries
+        print(f"Email belum terkirim, disimpan di outbox: {exc}", file=sys.stderr)
+    label, bundles, recipients, count = summary
+    print(f"Surat pengantar {label} ke {', '.join(recipients)}: SPJ {', '.join(map(str, bundles))}, {count} dokumen")
+    return 0
+
+
+STATUSES = ["diajukan", "dalam_proses", "dikembalikan", "ditandatangani", "dikirim"]
 
 
 def add_spj_parser(sub) -> None:
@@ -152,6 +205,15 @@ def add_spj_parser(sub) -> None:
     u.add_argument("--lampiran", action="append", default=[], metavar="JENIS=PATH",
                    help='an attached document, e.g. --lampiran "SPTJM SPP=sptjm.pdf" (repeatable)')
     u.set_defaults(func=cmd_submit)
+
+    k = s_sub.add_parser("lengkapi", help="add the documents a Form Koreksi Ajuan asked for")
+    k.add_argument("bundle_id", metavar="SPJ_ID", type=int)
+    k.add_argument("--by", required=True, metavar="EMAIL", help="the bundle's BPP (or their Plh/Plt)")
+    k.add_argument("--lampiran", action="append", default=[], required=True, metavar="JENIS=PATH")
+    k.set_defaults(func=cmd_lengkapi)
+
+    m = s_sub.add_parser("kirim", help="send every bundle the PA signed to BPKAD now (the sop08_spp_kirim DAG does it daily)")
+    m.set_defaults(func=cmd_kirim)
 
     ls = s_sub.add_parser("list", help="list SPJ bundles")
     ls.add_argument("--status", choices=STATUSES)

@@ -77,6 +77,9 @@ class People:
                 sopflow(self.env, "done", str(task["id"]), "--by", who, "--file", str(path),
                         "--note", f"Selesai putaran {task['round']}")
                 self.actions.append(("done", task["step_no"], task["round"], task["bagian"]))
+            elif task["kind"] == "auto":  # waits for the system: SOP VIII's transmittal to BPKAD
+                sopflow(self.env, "spj", "kirim")
+                self.actions.append(("kirim", task["step_no"], task["round"], task["bagian"]))
             elif task["kind"] == "review" and key not in self.revised:
                 sopflow(self.env, "revise", str(task["id"]), "--by", who,
                         "--note", f"Mohon perbaiki langkah sebelumnya <b>{task['step_no']}</b>")
@@ -106,3 +109,52 @@ def run_dag(env: dict, dag_id: str, conf: dict, files_dir: Path, deadline_s: flo
             proc.kill()
         proc.wait()
     return proc.returncode, log_path.read_text(errors="replace"), people
+
+
+# --- SOP VIII: SPJ bundles as a BPP submits them ------------------------------------------------------
+BPP = "lilis.suryaningsih@example.org"
+GU_DOCS = ["SPTJM SPP", "Pernyataan KPA SPD", "Pernyataan Pengajuan SPM GU/LS", "Bukti Pertanggungjawaban"]
+GU_ROWS = [
+    [1, "15-03-2027", "KW-001/2027", "5.1.02.01.01.0024", "Alat tulis kantor", 1000000, "CV Sumber Rejeki", "110.000", 0],
+    [2, "16-03-2027", "KW-002/2027", "5.1.02.01.01.0026", "Kertas HVS", "234.567,89", "Toko Makmur", None, None],
+]
+
+
+def spj_file(env: dict, files: Path, name: str, jenis: str, total: str, rows: list[list]) -> Path:
+    """The XLSX template from `sopflow spj template`, filled in as a BPP does in Excel."""
+    from openpyxl import load_workbook
+
+    template = files / "templat.xlsx"
+    if not template.exists():
+        sopflow(env, "spj", "template", str(template))
+    wb = load_workbook(template)
+    values = {"Jenis SPP": jenis, "Tahun Anggaran": 2027, "Sub Kegiatan": "4.01.01.2.01.0001",
+              "Uraian": f"SPP-{jenis} Maret 2027 Bagian Perencanaan dan Keuangan", "Jumlah Total": total,
+              "Email BPP": BPP}
+    for row in wb["Ajuan"].iter_rows(min_col=1, max_col=2):
+        if row[0].value in values:
+            row[1].value = values[row[0].value]
+    for r in rows:
+        wb["Rincian"].append(r)
+    out = files / name
+    wb.save(out)
+    return out
+
+
+def spj_attachments(files: Path, names: list[str]) -> list[str]:
+    """`--lampiran JENIS=PATH` arguments for small real PDFs of these kinds."""
+    from sopflow.render.pdf import html_to_pdf
+
+    args = []
+    for name in names:
+        path = files / f"{name.replace('/', '-')}.pdf"
+        if not path.exists():
+            path.write_bytes(html_to_pdf(f"<p>{name}</p>"))
+        args += ["--lampiran", f"{name}={path}"]
+    return args
+
+
+def submit_spj(env: dict, files: Path, jenis: str, total: str, rows: list[list], docs: list[str],
+               check: bool = True) -> subprocess.CompletedProcess:
+    path = spj_file(env, files, f"{jenis.lower()}-{len(list(files.glob('*.xlsx')))}.xlsx", jenis, total, rows)
+    return sopflow(env, "spj", "submit", str(path), "--by", BPP, *spj_attachments(files, docs), check=check)

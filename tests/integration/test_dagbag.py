@@ -102,7 +102,7 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-SYSTEM_DAG_IDS = ["sopflow_outbox", "sopflow_reminders", "sopflow_compliance"]
+SYSTEM_DAG_IDS = ["sopflow_outbox", "sopflow_reminders", "sopflow_compliance", "sop08_spp_kirim"]
 START = "2026-02-15T00:00:00+00:00"
 MID_PERIOD = "2033-06-30T00:00:00+00:00"
 
@@ -152,8 +152,11 @@ def test_sop_dag_has_one_task_per_step_in_a_line(repo_bag, dag_id):
     dag = repo_bag["dags"][dag_id]
     step_ids = [s["id"] for s in sorted(raw["steps"], key=lambda s: s["no"])]
     assert [s["no"] for s in raw["steps"]] == list(range(1, len(step_ids) + 1))
-    assert dag["tasks"] == step_ids
-    assert dag["upstream"][step_ids[0]] == []
+    first = []
+    if raw["schedule"]["cadence"] == "batch":  # the steps sit in the task group mapped over the items
+        step_ids, first = [f"spj.{i}" for i in step_ids], ["kumpulkan_spj"]
+    assert dag["tasks"] == first + step_ids
+    assert dag["upstream"][step_ids[0]] == first
     for before, after in zip(step_ids, step_ids[1:]):
         assert dag["upstream"][after] == [before], f"{after} must follow {before} only"
 
@@ -214,11 +217,28 @@ def test_five_yearly_does_not_drift_to_now(repo_bag):
     assert [r.year for r in runs[:3]] == [2036, 2041, 2046]
 
 
-@pytest.mark.parametrize("dag_id", ["sop03_dpa", "sop08_spp"])
-def test_event_and_on_demand_are_unscheduled(repo_bag, dag_id):
-    dag = repo_bag["dags"][dag_id]
+def test_event_dag_is_unscheduled(repo_bag):
+    dag = repo_bag["dags"]["sop03_dpa"]
     assert dag["timetable"] == "NullTimetable"
     assert dag["runs"] == {START: [], MID_PERIOD: []}
+
+
+@pytest.mark.parametrize("dag_id, hour", [("sop08_spp", 8), ("sop08_spp_kirim", 14)])
+def test_spp_batch_and_transmittal_run_every_working_day(repo_bag, dag_id, hour):
+    dag = repo_bag["dags"][dag_id]
+    assert dag["timetable"] == "EveryWorkingDayTimetable"
+    runs = _wib(dag["runs"], MID_PERIOD)
+    assert all((r.hour, r.minute) == (hour, 0) and r.weekday() < 5 for r in runs)
+    days = [r.date() for r in runs]
+    assert days == sorted(set(days)) and len(days) == 6
+
+
+def test_spp_batch_maps_the_steps_over_the_bundles(repo_bag):
+    dag = repo_bag["dags"]["sop08_spp"]
+    assert dag["tasks"][0] == "kumpulkan_spj"
+    assert len(dag["tasks"]) == 14 and all(t.startswith("spj.s") for t in dag["tasks"][1:])
+    assert dag["upstream"]["spj.s01_siapkan_spj"] == ["kumpulkan_spj"]
+    assert dag["upstream"]["spj.s13_kirim_ke_bpkad"] == ["spj.s12_tandatangani_spm"]
 
 
 def _required(params: dict, name: str) -> dict:
@@ -233,14 +253,6 @@ def test_sop03_asks_for_bpkad_letter(repo_bag):
     tanggal = _required(params, "tanggal_surat")
     assert tanggal["type"] == "string" and tanggal["format"] == "date"
     assert _required(params, "tahun_anggaran")["type"] == "integer"
-
-
-def test_sop08_asks_for_the_spp(repo_bag):
-    params = repo_bag["dags"]["sop08_spp"]["params"]
-    jenis = _required(params, "jenis_spp")
-    assert jenis["type"] == "string" and jenis["enum"] == ["UP", "GU", "TU", "LS"]
-    assert _required(params, "jumlah")["type"] == "string"
-    assert _required(params, "uraian")["type"] == "string"
 
 
 # --- one broken SOP file: its DAG's import error, the others load ------------------------------------

@@ -103,9 +103,10 @@ DECREE: dict[str, list[tuple[int, str, int | None, str, str, int | None]]] = {
         (4, "Menerima dokumen SPJ dan memeriksa kelengkapan", None, "review", "verifikator", 2),
         (5, "Meneliti dan menyetujui kelengkapan dokumen SPJ", None, "review", "bp", 2),
         (6, "Memeriksa dokumen SPJ untuk persetujuan pembayaran", None, "review", "ppk_skpd", 2),
-        (7, "Memberi nomor BKU", None, "task", "bpp", None),
-        (8, "Mengentry SPJ dan mencetak SPP", None, "task", "petugas_pembantu_bp", None),
-        (9, "Mencetak SPM dan Nota Dinas pengajuan SPM", None, "task", "petugas_pembantu_bp", None),
+        # 7-9 are the system's (the reading in 08_spp.yaml): the number, then the SPP and SPM papers.
+        (7, "Memberi nomor BKU", None, "auto", "bpp", None),
+        (8, "Mengentry SPJ dan mencetak SPP", None, "auto", "petugas_pembantu_bp", None),
+        (9, "Mencetak SPM dan Nota Dinas pengajuan SPM", None, "auto", "petugas_pembantu_bp", None),
         (10, "Meneliti berkas ajuan dan menandatangani", 30, "approval", "ppk_skpd", None),
         (11, "Menandatangani Nota Dinas pengajuan SPM", 30, "approval", "kpa", None),
         (12, "Menandatangani berkas SPM", 15, "approval", "pa", None),
@@ -132,7 +133,7 @@ CADENCE = {
     "sop05_data_kinerja": "quarterly",
     "sop06_monev_renstra": "annual",
     "sop07_monev_kinerja": "quarterly",
-    "sop08_spp": "on_demand",
+    "sop08_spp": "batch",
 }
 
 # Steps whose output cell is empty in the decree (every other step must carry an output).
@@ -162,11 +163,16 @@ PARTICULARS = {
     ("sop06_monev_renstra", 5): {"actions": ["distribute"], "distribusi": ["tim_perencanaan_pelaporan"]},
     ("sop06_monev_renstra", 14): {"distribusi": ["kabag_bagian", "bappeda"]},
     ("sop07_monev_kinerja", 7): {"distribusi": ["kabag_bagian"]},
-    ("sop08_spp", 13): {"actions": ["distribute"], "distribusi": ["bpkad"]},
+    ("sop08_spp", 4): {"cek_otomatis": "kelengkapan_spj"},
+    ("sop08_spp", 6): {"saat_iya": ["nomor_bku"], "batas_hari_kerja": 1},
+    ("sop08_spp", 7): {"actions": ["nomor_bku"]},
+    ("sop08_spp", 9): {"actions": ["dokumen_spm"]},
+    ("sop08_spp", 12): {"saat_iya": ["ditandatangani"]},
+    ("sop08_spp", 13): {"actions": ["kirim_bpkad"]},
     ("sop03_dpa", 7): {"output": "Undangan terdisposisikan", "keterangan": "Bagian di lingkup Setda"},
-    ("sop08_spp", 10): {"kelengkapan": ["SPP", "Pengesahan SPJ", "SPTJM SPP", "SPTJM SPM", "Screenshoot LPSE",
+    ("sop08_spp", 10): {"batas_hari_kerja": 2, "kelengkapan": ["SPP", "Pengesahan SPJ", "SPTJM SPP", "SPTJM SPM", "Screenshoot LPSE",
                                         "Pernyataan KPA SPD", "Pernyataan Pengajuan SPM GU/LS"]},
-    ("sop08_spp", 8): {"output": "1.SPJ terentry di aplikasi 2.SPP 3.Pengesahan SPJ"},
+    ("sop08_spp", 8): {"output": "1.SPJ terentry di aplikasi 2.SPP 3.Pengesahan SPJ", "actions": ["dokumen_spp"]},
 }
 
 

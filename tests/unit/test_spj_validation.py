@@ -204,8 +204,7 @@ def test_the_decree_lists_are_the_defaults():
         "Rekap SPM", "Lembar SPM", "Suket Pengajuan Pencairan Dana", "SPTJM SPP", "SPTJM SPM", "Pengesahan SPJ",
         "Pernyataan Pengajuan SPM GU/LS"]
     assert CONFIG.nomor_bku == "{nomor:04d}/BKU/{bendahara}/{tahun}"
-    assert (CONFIG.jam_potong, CONFIG.batas_ppk_hari_kerja.tolak, CONFIG.batas_ppk_hari_kerja.spm) == \
-        (dt.time(8, 0), 1, 2)
+    assert (CONFIG.nomor_spp, CONFIG.jam_kirim) == ("{nomor:04d}/{bendahara}/SETDA/{tahun}", dt.time(14, 0))
     staff = load_staff(REPO / "config" / "staff.yaml")
     assert staff.recipient_emails(CONFIG.penerima_bpkad) == ["bpkad@example.org"]
 
@@ -257,8 +256,8 @@ def edit(path: Path, change) -> None:
     (lambda d: d["kode_rekening"].update(pola="^5\\.(\\d$"), "kode_rekening.pola", "not a regular expression"),
     (lambda d: d["kode_rekening"].update(contoh="5.1.2"), "kode_rekening", "does not match the pattern"),
     (lambda d: d.update(nomor_bku="{nomer}/BKU"), "nomor_bku", "bad BKU number format"),
-    (lambda d: d.update(jam_potong="8 pagi"), "jam_potong", 'time must be "HH:MM"'),
-    (lambda d: d["batas_ppk_hari_kerja"].update(spm=0), "batas_ppk_hari_kerja.spm", "greater than or equal to 1"),
+    (lambda d: d.update(jam_kirim="2 siang"), "jam_kirim", 'time must be "HH:MM"'),
+    (lambda d: d.update(nomor_spm="{no}/SPM"), "nomor_spm", "bad BKU number format"),
     (lambda d: d.update(lampiran_kurang="tunda"), "lampiran_kurang", "'koreksi' or 'tolak'"),
 ])
 def test_a_broken_spp_yaml_names_the_file_and_field(spp_copy, change, field, text):

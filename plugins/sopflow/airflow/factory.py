@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import DAG, Param, task_group
 from airflow.timetables.events import EventsTimetable
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from sopflow.airflow.operators import AutoStepOperator, HumanStepSensor
-from sopflow.airflow.timetables import WorkingDayTimetable
+from sopflow.airflow.timetables import EveryWorkingDayTimetable, WorkingDayTimetable
 from sopflow.domain.catalogue import check_against_staff
-from sopflow.domain.sop import (AnnualSchedule, EventSchedule, FiveYearlySchedule, OnDemandSchedule,
+from sopflow.domain.sop import (AnnualSchedule, BatchSchedule, EventSchedule, FiveYearlySchedule, OnDemandSchedule,
                                 QuarterlySchedule, SopDefinition, load_sop)
 from sopflow.domain.staff import load_staff
 from sopflow.settings import get_settings
@@ -44,6 +44,8 @@ def timetable_for(sop: SopDefinition):
                   for k in range(FIVE_YEARLY_EVENTS)]
         return EventsTimetable(event_dates=events, description=f"setiap 5 tahun sejak {s.anchor_year}",
                                presorted=True, restrict_to_events=False)
+    if isinstance(s, BatchSchedule):
+        return EveryWorkingDayTimetable(s.hour, s.minute)
     if isinstance(s, (EventSchedule, OnDemandSchedule)):
         return None
     raise TypeError(f"unknown schedule {s!r}")
@@ -61,6 +63,9 @@ def params_for(sop: SopDefinition) -> dict[str, Param]:
             tanggal_surat=Param(type="string", format="date", title="Tanggal surat BPKAD"),
             tahun_anggaran=Param(type="integer", minimum=2000, maximum=2100, title="Tahun anggaran"),
         )
+    if isinstance(s, BatchSchedule):
+        params["periode"] = Param("", type="string", title="Periode (opsional)",
+                                  description="Kosongkan: setiap SPJ berperiode Tahun Anggarannya sendiri.")
     if isinstance(s, OnDemandSchedule) and s.form == "spj":
         params.update(
             jenis_spp=Param(type="string", enum=["UP", "GU", "TU", "LS"], title="Jenis SPP"),
@@ -85,7 +90,23 @@ def doc_md(sop: SopDefinition) -> str:
     return "\n".join(lines)
 
 
+def _step_tasks(sop: SopDefinition, poll: float, batch: bool = False) -> None:
+    """One task per step, in order: a waiting sensor for what people (or the transmittal) do."""
+    previous = None
+    for step in sop.steps:
+        doc = f"Langkah {step.no}: {step.uraian}"
+        if step.waits:
+            task = HumanStepSensor(task_id=step.id, sop_id=sop.id, step_id=step.id, poll_seconds=poll,
+                                   batch=batch, doc_md=doc)
+        else:
+            task = AutoStepOperator(task_id=step.id, sop_id=sop.id, step_id=step.id, batch=batch, doc_md=doc)
+        if previous is not None:
+            previous >> task
+        previous = task
+
+
 def build_dag(sop: SopDefinition) -> DAG:
+    batch = isinstance(sop.schedule, BatchSchedule)
     scheduled = not isinstance(sop.schedule, (EventSchedule, OnDemandSchedule))
     poll = get_settings().poll_seconds
     with DAG(
@@ -96,7 +117,8 @@ def build_dag(sop: SopDefinition) -> DAG:
         catchup=False,
         # A triggered run (one SPJ bundle, one BPKAD letter) waits days for people; Airflow's
         # default of 16 would hold the 17th bundle back unopened.
-        max_active_runs=1 if scheduled else 1000,
+        # A batch run lives until its last bundle is sent: several working days' batches overlap.
+        max_active_runs=60 if batch else 1 if scheduled else 1000,
         # A triggered-only DAG starts nothing by itself: unpaused, so a trigger runs at once.
         is_paused_upon_creation=scheduled,
         params=params_for(sop),
@@ -104,17 +126,21 @@ def build_dag(sop: SopDefinition) -> DAG:
         tags=["sopflow", sop.schedule.cadence, f"lampiran-{sop.lampiran}"],
         default_args={"retries": 2, "retry_delay": dt.timedelta(seconds=30)},
     ) as dag:
-        previous = None
-        for step in sop.steps:
-            if step.is_human:
-                task = HumanStepSensor(task_id=step.id, sop_id=sop.id, step_id=step.id, poll_seconds=poll,
-                                       doc_md=f"Langkah {step.no}: {step.uraian}")
-            else:
-                task = AutoStepOperator(task_id=step.id, sop_id=sop.id, step_id=step.id,
-                                        doc_md=f"Langkah {step.no}: {step.uraian}")
-            if previous is not None:
-                previous >> task
-            previous = task
+        if not batch:
+            _step_tasks(sop, poll)
+        else:
+            from sopflow.airflow.spp import CollectBatchOperator
+
+            collect = CollectBatchOperator(task_id="kumpulkan_spj", sop_id=sop.id,
+                                           doc_md="Mengambil semua SPJ yang diajukan sampai jam potong")
+
+            # Mapped over the bundles: each one goes through the steps on its own, so one waiting
+            # for a signature holds up no other. The tasks find their bundle by map index.
+            @task_group(group_id="spj")
+            def per_spj(spj_id):
+                _step_tasks(sop, poll, batch=True)
+
+            per_spj.expand(spj_id=collect.output)
     return dag
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from airflow.sdk import BaseOperator, BaseSensorOperator
 from airflow.sdk.exceptions import AirflowSkipException
 
-from sopflow.airflow.runctx import run_context
+from sopflow.airflow.runctx import RunContext, run_context
 from sopflow.airflow.triggers import StepTrigger
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,10 @@ def _flush_mail() -> None:
         log.warning("sopflow mail: sending failed, kept in the outbox: %s", exc)
 
 
-def _prepare(sop_id: str, step_id: str, context: Any):
+def _prepare(sop_id: str, step_id: str, context: Any, batch: bool = False):
     """The office configuration, the SOP and step, the run, and the run's reporting period.
 
+    In a batch (SOP VIII) the run is the domain run of the bundle this mapped task works on.
     Domain modules are imported here, not at module level: DAG files import this module and
     must parse fast.
     """
@@ -40,7 +41,20 @@ def _prepare(sop_id: str, step_id: str, context: Any):
     sop = office.sop(sop_id)
     step = sop.step(step_id)
     rc = run_context(context)
+    if batch:
+        rc = bundle_context(rc, context)
     return office, sop, step, rc, periode_for(sop, rc.when, rc.params)
+
+
+def bundle_context(rc: RunContext, context: Any) -> RunContext:
+    """The domain run of the bundle at this mapped task's index in its batch run."""
+    from sopflow.domain import spp_flow
+    from sopflow.store.db import session_scope
+
+    with session_scope() as session:
+        bundle = spp_flow.bundle_at(session, rc.run_id, context["ti"].map_index)
+        return RunContext(dag_id=rc.dag_id, run_id=spp_flow.run_key(bundle.id), when=rc.when,
+                          params=spp_flow.bundle_params(bundle))
 
 
 class HumanStepSensor(BaseSensorOperator):
@@ -49,19 +63,20 @@ class HumanStepSensor(BaseSensorOperator):
     template_fields = ()
     ui_color = "#fde68a"
 
-    def __init__(self, *, sop_id: str, step_id: str, poll_seconds: float = 10.0, **kwargs: Any):
+    def __init__(self, *, sop_id: str, step_id: str, poll_seconds: float = 10.0, batch: bool = False, **kwargs: Any):
         kwargs.setdefault("deferrable", True)
         kwargs.setdefault("timeout", dt.timedelta(days=120))
         kwargs.setdefault("poke_interval", poll_seconds)
         self.deferrable = kwargs.pop("deferrable")
         super().__init__(**kwargs)
-        self.sop_id, self.step_id, self.poll_seconds = sop_id, step_id, poll_seconds
+        self.sop_id, self.step_id, self.poll_seconds, self.batch = sop_id, step_id, poll_seconds, batch
 
     def _open(self, context: Any) -> bool:
         from sopflow.domain import steps
         from sopflow.store.db import session_scope
 
-        office, sop, step, rc, periode = _prepare(self.sop_id, self.step_id, context)
+        office, sop, step, rc, periode = _prepare(self.sop_id, self.step_id, context, self.batch)
+        self._rc = rc
         with session_scope() as session:
             steps.ensure_run(session, sop=sop, dag_id=rc.dag_id, run_id=rc.run_id, periode=periode, params=rc.params)
             gate = steps.skip_unless_branch_taken(session, sop, step, dag_id=rc.dag_id, run_id=rc.run_id)
@@ -79,7 +94,7 @@ class HumanStepSensor(BaseSensorOperator):
             return {"step_id": self.step_id, "status": "resolved"}
         if not self.deferrable:
             return super().execute(context)
-        rc = run_context(context)
+        rc = self._rc
         self.defer(trigger=StepTrigger(self.sop_id, self.step_id, rc.dag_id, rc.run_id, self.poll_seconds),
                    method_name="execute_complete", timeout=self.timeout if self.timeout else None)
 
@@ -87,13 +102,14 @@ class HumanStepSensor(BaseSensorOperator):
         from sopflow.domain import steps
         from sopflow.store.db import session_scope
 
-        office, sop, step, rc, _ = _prepare(self.sop_id, self.step_id, context)
+        office, sop, step, rc, _ = _prepare(self.sop_id, self.step_id, context, self.batch)
+        self._rc = rc
         with session_scope() as session:
             return steps.step_resolved(session, sop, step, rc.dag_id, rc.run_id)
 
     def execute_complete(self, context: Any, event: dict | None = None) -> Any:
         if not self.poke(context):  # the trigger fired on a state that changed since: wait again
-            rc = run_context(context)
+            rc = self._rc
             self.defer(trigger=StepTrigger(self.sop_id, self.step_id, rc.dag_id, rc.run_id, self.poll_seconds),
                        method_name="execute_complete")
         _flush_mail()
@@ -105,9 +121,9 @@ class AutoStepOperator(BaseOperator):
 
     ui_color = "#bfdbfe"
 
-    def __init__(self, *, sop_id: str, step_id: str, **kwargs: Any):
+    def __init__(self, *, sop_id: str, step_id: str, batch: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
-        self.sop_id, self.step_id = sop_id, step_id
+        self.sop_id, self.step_id, self.batch = sop_id, step_id, batch
 
     def execute(self, context: Any) -> Any:
         from sopflow.domain import steps
@@ -115,7 +131,7 @@ class AutoStepOperator(BaseOperator):
         from sopflow.settings import get_settings
         from sopflow.store.db import session_scope
 
-        office, sop, step, rc, periode = _prepare(self.sop_id, self.step_id, context)
+        office, sop, step, rc, periode = _prepare(self.sop_id, self.step_id, context, self.batch)
         with session_scope() as session:
             steps.ensure_run(session, sop=sop, dag_id=rc.dag_id, run_id=rc.run_id, periode=periode, params=rc.params)
             gate = steps.skip_unless_branch_taken(session, sop, step, dag_id=rc.dag_id, run_id=rc.run_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
-from sopflow.airflow.timetables import WorkingDayTimetable
+from sopflow.airflow.timetables import EveryWorkingDayTimetable, WorkingDayTimetable
 
 
 class LazyWebApp:
@@ -28,7 +28,7 @@ class LazyWebApp:
 
 class SopflowPlugin(AirflowPlugin):
     name = "sopflow"
-    timetables = [WorkingDayTimetable]
+    timetables = [WorkingDayTimetable, EveryWorkingDayTimetable]
     fastapi_apps = [{"app": LazyWebApp(), "url_prefix": "/sop", "name": "sopflow"}]
     external_views = [{"name": "sopflow: tugas dan dasbor", "href": "/sop/admin", "destination": "nav",
                        "category": "browse"}]

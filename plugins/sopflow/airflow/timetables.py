@@ -101,3 +101,54 @@ class WorkingDayTimetable(_TriggerTimetable):
 
     def __hash__(self) -> int:
         return hash((self.months, self.nth, self.hour, self.minute, self.timezone))
+
+
+class EveryWorkingDayTimetable(WorkingDayTimetable):
+    """Every working day at HH:MM (Asia/Jakarta): the SPJ batch's cut-off and the day's transmittal
+    to BPKAD. Weekends, holidays and cuti bersama of `config/calendar.yaml` get no run."""
+
+    def __init__(self, hour: int, minute: int, timezone: str = "Asia/Jakarta") -> None:
+        super().__init__(tuple(range(1, 13)), 1, hour, minute, timezone)
+
+    def _day_at(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(self.hour, self.minute), tzinfo=self._tz).astimezone(dt.timezone.utc)
+
+    def _scan(self, current: dt.datetime, step: int, strict: bool) -> dt.datetime:
+        calendar = _calendar()
+        day = current.astimezone(self._tz).date()
+        for _ in range(366 * _SEARCH_YEARS):
+            if calendar.is_working_day(day):
+                at = self._day_at(day)
+                if (at > current if step > 0 else at < current) or (not strict and at == current):
+                    return coerce_datetime(at)
+            day += dt.timedelta(days=step)
+        raise ValueError(f"no working day within {_SEARCH_YEARS} years of {current}")
+
+    def _get_next(self, current):
+        return self._scan(current, 1, True)
+
+    def _get_prev(self, current):
+        return self._scan(current, -1, True)
+
+    def _align_to_next(self, current):
+        return self._scan(current, 1, False)
+
+    def _align_to_prev(self, current):
+        return self._scan(current, -1, False)
+
+    @property
+    def summary(self) -> str:
+        return f"setiap hari kerja pukul {self.hour:02d}:{self.minute:02d} WIB"
+
+    def serialize(self) -> dict[str, Any]:
+        return {"hour": self.hour, "minute": self.minute, "timezone": self.timezone}
+
+    @classmethod
+    def deserialize(cls, data: dict[str, Any]) -> "EveryWorkingDayTimetable":
+        return cls(data["hour"], data["minute"], data.get("timezone", "Asia/Jakarta"))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EveryWorkingDayTimetable) and self.serialize() == other.serialize()
+
+    def __hash__(self) -> int:
+        return hash((self.hour, self.minute, self.timezone))

@@ -55,6 +55,11 @@ def run_auto_step(session: Session, office: Office, sop: SopDefinition, step: St
         record = _archive(session, office, sop, inst, documents_dir)
         extra.append(record)
         detail["archived"] = record.name
+    for action in step.actions:
+        if action in ("nomor_bku", "dokumen_spp", "dokumen_spm"):  # SOP VIII's payment papers
+            from sopflow.domain import spp_flow
+
+            detail[action] = spp_flow.run_action(session, office, step, inst, action)
     if "distribute" in step.actions:
         detail["distributed_to"] = notify.queue_distribution(session, office, sop, step, inst, extra=extra)
     inst.status, inst.closed_at, inst.closed_by = "done", dt.datetime.now(dt.timezone.utc), "system"

@@ -20,6 +20,10 @@ from sopflow.settings import get_settings
 from sopflow.store.models import Document, SopRun, StepInstance
 
 
+# Documents the system prepared for a step instance that go with its task mail.
+MAILED_WITH_TASK = ("lembar_disposisi", "form_koreksi_ajuan")
+
+
 def _instance_view(office: Office, inst: StepInstance) -> SimpleNamespace:
     return SimpleNamespace(id=inst.id, round=inst.round, due_at=inst.due_at, status=inst.status,
                            bagian=inst.bagian, bagian_nama=office.staff.bagian_name(inst.bagian) if inst.bagian else "")
@@ -68,7 +72,7 @@ def queue_task_mail(session: Session, office: Office, sop: SopDefinition, step: 
     from sopflow.render.templates import render  # Jinja2 and Babel load only when mail is made
 
     attachments = [d.id for d in session.scalars(select(Document).where(
-        Document.step_instance_id == inst.id, Document.jenis == "lembar_disposisi"))]
+        Document.step_instance_id == inst.id, Document.jenis.in_(MAILED_WITH_TASK)))]
     if revision_note is None and inst.reopened_by_id is not None and inst.kind == "task":
         reviewer = session.get(StepInstance, inst.reopened_by_id)
         revision_note = reviewer.note if reviewer is not None else None

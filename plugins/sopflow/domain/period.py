@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sopflow.domain.sop import (AnnualSchedule, EventSchedule, FiveYearlySchedule, OnDemandSchedule,
+from sopflow.domain.sop import (AnnualSchedule, BatchSchedule, EventSchedule, FiveYearlySchedule, OnDemandSchedule,
                                 QuarterlySchedule, SopDefinition)
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -41,6 +41,6 @@ def periode_for(sop: SopDefinition, when: dt.datetime, params: dict | None = Non
         return f"Periode {local.year + 1}-{local.year + 5}"
     if isinstance(schedule, EventSchedule):
         return f"Tahun Anggaran {params.get('tahun_anggaran') or local.year}"
-    if isinstance(schedule, OnDemandSchedule):
+    if isinstance(schedule, (OnDemandSchedule, BatchSchedule)):
         return f"Tahun Anggaran {params.get('tahun_anggaran') or local.year}"
     raise TypeError(f"unknown schedule {schedule!r}")

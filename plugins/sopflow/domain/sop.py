@@ -21,7 +21,15 @@ STEP_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 TIME_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 StepKind = Literal["task", "review", "approval", "auto"]
-AutoAction = Literal["archive", "distribute"]
+# archive, distribute: any SOP. The others are SOP VIII's payment steps (domain.spp_flow):
+# nomor_bku records the BKU number, dokumen_spp/dokumen_spm render the SPP and SPM papers,
+# kirim_bpkad waits for the day's transmittal to BPKAD.
+AutoAction = Literal["archive", "distribute", "nomor_bku", "dokumen_spp", "dokumen_spm", "kirim_bpkad"]
+# What the system checks when a review opens, before a person looks (SOP VIII step 4).
+AutoCheck = Literal["kelengkapan_spj"]
+# What the system does in the same transaction as an IYA (SOP VIII: the BKU number at the PPK's
+# approval, the bundle marked signed at the PA's).
+OnApprove = Literal["nomor_bku", "ditandatangani"]
 HUMAN_KINDS = ("task", "review", "approval")
 
 
@@ -88,8 +96,16 @@ class OnDemandSchedule(_Strict):
     form: Literal["spj"]
 
 
+class BatchSchedule(_Timed):
+    """Every working day at `time` (the cut-off): one run takes every item submitted since the
+    last batch and runs each through the steps (dynamic task mapping)."""
+
+    cadence: Literal["batch"]
+    item: Literal["spj"]
+
+
 Schedule = Annotated[
-    Union[QuarterlySchedule, AnnualSchedule, FiveYearlySchedule, EventSchedule, OnDemandSchedule],
+    Union[QuarterlySchedule, AnnualSchedule, FiveYearlySchedule, EventSchedule, OnDemandSchedule, BatchSchedule],
     Field(discriminator="cadence"),
 ]
 
@@ -117,6 +133,8 @@ class Step(_Strict):
     per: Literal["bagian"] | None = Field(None, description="one task per Bagian instead of one for the role")
     dokumen: Literal["lembar_disposisi"] | None = Field(None, description="a document the system prepares when the step opens")
     actions: list[AutoAction] = Field(default_factory=list)
+    cek_otomatis: AutoCheck | None = Field(None, description="a review the system checks first; what fails goes back at once")
+    saat_iya: list[OnApprove] = Field(default_factory=list, description="done in the transaction of the IYA")
     distribusi: list[str] = Field(default_factory=list, description="recipients: role ids or external ids")
 
     @field_validator("id")
@@ -136,6 +154,10 @@ class Step(_Strict):
             raise _FieldProblem("actions", "an auto step needs actions (archive, distribute)")
         if self.kind != "auto" and self.actions:
             raise _FieldProblem("actions", f"actions are only for auto steps, not {self.kind!r}")
+        if self.cek_otomatis and self.kind != "review":
+            raise _FieldProblem("cek_otomatis", f"cek_otomatis is only for review steps, not {self.kind!r}")
+        if self.saat_iya and self.kind not in ("review", "approval"):
+            raise _FieldProblem("saat_iya", f"saat_iya is only for review or approval steps, not {self.kind!r}")
         if "distribute" in self.actions and not self.distribusi:
             raise _FieldProblem("distribusi", "a distribute action needs distribusi: the recipients")
         return self
@@ -143,6 +165,11 @@ class Step(_Strict):
     @property
     def is_human(self) -> bool:
         return self.kind in HUMAN_KINDS
+
+    @property
+    def waits(self) -> bool:
+        """Its Airflow task waits on the domain database: a person, or the day's transmittal."""
+        return self.is_human or "kirim_bpkad" in self.actions
 
 
 class SopDefinition(_Strict):
@@ -229,7 +256,7 @@ def _error_from_validation(path: Path, raw: Any, exc: ValidationError) -> Config
     err = exc.errors()[0]
     loc = list(err["loc"])
     # Discriminated unions add the tag name to the location; it is noise for the reader.
-    loc = [part for part in loc if part not in ("quarterly", "annual", "five_yearly", "event", "on_demand")]
+    loc = [part for part in loc if part not in ("quarterly", "annual", "five_yearly", "event", "on_demand", "batch")]
     message = err["msg"].removeprefix("Value error, ")
     ctx_error = (err.get("ctx") or {}).get("error")
     if isinstance(ctx_error, _StepProblem):
@@ -240,13 +267,13 @@ def _error_from_validation(path: Path, raw: Any, exc: ValidationError) -> Config
         message = "unknown key (not part of the SOP schema)"
     if err["type"] == "union_tag_invalid":
         tag = (err.get("ctx") or {}).get("tag")
-        return ConfigError(path, f"unknown cadence {tag!r}; cadence must be one of quarterly, annual, five_yearly, event, on_demand",
+        return ConfigError(path, f"unknown cadence {tag!r}; cadence must be one of quarterly, annual, five_yearly, event, on_demand, batch",
                            field="schedule.cadence")
     if err["type"] == "union_tag_not_found":
-        return ConfigError(path, "schedule needs a cadence (quarterly, annual, five_yearly, event, on_demand)",
+        return ConfigError(path, "schedule needs a cadence (quarterly, annual, five_yearly, event, on_demand, batch)",
                            field="schedule.cadence")
     if err["type"] == "model_attributes_type" and loc and loc[-1] == "schedule":
-        message = "schedule must be a mapping with a cadence (quarterly, annual, five_yearly, event, on_demand), not text or code"
+        message = "schedule must be a mapping with a cadence (quarterly, annual, five_yearly, event, on_demand, batch), not text or code"
     if loc[:1] == ["steps"] and len(loc) >= 2 and isinstance(loc[1], int):
         field = ".".join(str(p) for p in loc[2:]) or None
         return ConfigError(path, message, where=_describe_step(raw, loc[1]), field=field)

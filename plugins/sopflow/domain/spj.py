@@ -421,3 +421,15 @@ def validate(draft: SpjDraft, attachments: Sequence[Lampiran], config: SppConfig
                uraian=uraian, total=total, rincian=tuple(lines), lampiran=tuple(accepted),
                kekurangan=tuple(missing))
 
+
+
+def check_attachments(attachments: Sequence[Lampiran], config: SppConfig) -> list[Lampiran]:
+    """Attachments added to a stored bundle (after a Form Koreksi Ajuan): each of a known kind and
+    an accepted file, or SpjRejected naming every one that is not."""
+    c = _Checker(SpjDraft(header={}))
+    accepted, _ = _check_attachments(c, attachments, config, None)
+    if c.problems:
+        raise SpjRejected(c.problems)
+    if not accepted:
+        raise SpjRejected([Problem("lampiran", "tidak ada lampiran yang ditambahkan")])
+    return accepted

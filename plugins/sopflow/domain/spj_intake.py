@@ -340,3 +340,35 @@ def submit(session: Session, office: Office, bundle: SpjDraft, attachments: Sequ
                          "lampiran": [a.jenis for a in spj.lampiran], "koreksi": row.koreksi})
     session.flush()
     return Submitted(row, spj)
+
+
+def add_attachments(session: Session, office: Office, bundle_id: int, attachments: Sequence[Lampiran], by: str,
+                    source: str, *, config: SppConfig, documents_dir: Path, now: dt.datetime | None = None
+                    ) -> SpjBundle:
+    """The BPP completes a bundle sent back with a Form Koreksi Ajuan: the documents are checked
+    and added (all or none); the bundle's next completeness check sees them."""
+    from sopflow.domain.spj import check_attachments
+
+    now = now or utcnow()
+    office = effective(session, office)
+    bundle = session.get(SpjBundle, int(bundle_id), with_for_update=True)
+    if bundle is None:
+        raise ActionRefused(f"SPJ {bundle_id} tidak ada")
+    if bundle.status in ("ditandatangani", "dikirim"):
+        raise ActionRefused(f"SPJ {bundle.id} berstatus {bundle.status}: lampirannya tidak dapat diubah lagi")
+    by = by.strip().lower()
+    acting_for = office.staff.may_act_for(by, [bundle.bendahara_email], now.astimezone(JAKARTA).date())
+    if acting_for is None:
+        raise ActionRefused(f"{by} bukan BPP SPJ {bundle.id} ({bundle.bendahara_email}) atau Plh/Plt-nya")
+    accepted = check_attachments(attachments, config)
+    run_id = f"spj-{bundle.id}"
+    for lampiran in accepted:
+        doc = documents.register(session, documents_dir, dag_id=DAG_ID, run_id=run_id, name=lampiran.nama_berkas,
+                                 data=lampiran.data, jenis="lampiran_spj", created_by=by)
+        session.add(SpjAttachment(bundle_id=bundle.id, jenis=lampiran.jenis, document_id=doc.id))
+    audit.record(session, actor=by, action="spj_dilengkapi", source=source, dag_id=DAG_ID, run_id=run_id,
+                 on_behalf_of=None if acting_for == by else acting_for,
+                 detail={"bundle_id": bundle.id, "lampiran": [a.jenis for a in accepted]})
+    session.flush()
+    session.refresh(bundle)
+    return bundle

@@ -100,24 +100,18 @@ class FormatKode(_Strict):
         return re.fullmatch(self.pola, code) is not None
 
 
-class BatasPpk(_Strict):
-    """The PPK SKPD's decision limits in working days."""
-
-    tolak: StrictInt = Field(1, ge=1, le=30)
-    spm: StrictInt = Field(2, ge=1, le=30)
-
-
 class SppConfig(_Strict):
     lampiran_kurang: Literal["koreksi", "tolak"] = "koreksi"
     jenis: PerJenis
     kode_rekening: FormatKode
     sub_kegiatan: FormatKode
     nomor_bku: str = DEFAULT_FORMAT
-    jam_potong: dt.time = dt.time(8, 0)
-    batas_ppk_hari_kerja: BatasPpk = Field(default_factory=BatasPpk)
+    nomor_spp: str = "{nomor:04d}/{bendahara}/{tahun}"
+    nomor_spm: str = "{nomor:04d}/{bendahara}/{tahun}"
+    jam_kirim: dt.time = dt.time(14, 0)
     penerima_bpkad: str = "bpkad"
 
-    @field_validator("nomor_bku")
+    @field_validator("nomor_bku", "nomor_spp", "nomor_spm")
     @classmethod
     def _format(cls, v: str) -> str:
         try:
@@ -126,7 +120,7 @@ class SppConfig(_Strict):
             raise ValueError(str(exc)) from None
         return v
 
-    @field_validator("jam_potong", mode="before")
+    @field_validator("jam_kirim", mode="before")
     @classmethod
     def _hhmm(cls, v: Any) -> Any:
         m = HHMM.match(v.strip()) if isinstance(v, str) else None

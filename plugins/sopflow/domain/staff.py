@@ -43,6 +43,7 @@ class Person(_Strict):
     bagian: str | None = None
     roles: list[str] = Field(default_factory=list)
     atasan: str | None = Field(None, description="person id of the superior, for escalation")
+    kode: str | None = Field(None, max_length=30, description="short code in register numbers (a bendahara's BKU)")
     admin: bool = False
 
     @field_validator("email")

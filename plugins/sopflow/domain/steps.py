@@ -68,8 +68,12 @@ def get_run(session: Session, dag_id: str, run_id: str) -> SopRun:
 
 
 # --- who ---------------------------------------------------------------------------------------
-def _groups(office: Office, sop: SopDefinition, step: Step) -> dict[str, list[str]]:
+def _groups(office: Office, sop: SopDefinition, step: Step, run: SopRun | None = None) -> dict[str, list[str]]:
     """Candidate emails per Bagian partition ('' when the step does not fan out).
+
+    A run may name who holds a role for it (`params["pelaksana"]`, e.g. the BPP whose SPJ bundle
+    the run processes): that role's steps go to those people only. A step the system waits on
+    (not a person's) has no candidates.
 
     A per-Bagian step of a group role (Perencana Pembantu of each Bagian) goes to each Bagian's own
     members. A per-Bagian step of a single office (the Perencana checking every Bagian's report) still
@@ -77,6 +81,11 @@ def _groups(office: Office, sop: SopDefinition, step: Step) -> dict[str, list[st
     each for all the role's members.
     """
     staff = office.staff
+    if not step.is_human:
+        return {"": []}
+    bound = ((run.params or {}).get("pelaksana") or {}).get(step.pelaksana) if run is not None else None
+    if bound:
+        return {"": [str(e).strip().lower() for e in bound]}
     if step.per != "bagian":
         return {"": [p.email for p in staff.members(step.pelaksana)]}
     if staff.roles[step.pelaksana].group:
@@ -89,9 +98,10 @@ def _groups(office: Office, sop: SopDefinition, step: Step) -> dict[str, list[st
     return {b: list(everyone) for b in partitions}
 
 
-def _candidates(office: Office, sop: SopDefinition, step: Step, bagian: str, fallback: list[str]) -> list[str]:
+def _candidates(office: Office, sop: SopDefinition, step: Step, bagian: str, fallback: list[str],
+                run: SopRun | None = None) -> list[str]:
     """The step's people now (the directory may have changed since round 1), or the earlier ones."""
-    return _groups(office, sop, step).get(bagian) or list(fallback)
+    return _groups(office, sop, step, run).get(bagian) or list(fallback)
 
 
 def _due(office: Office, step: Step, opened: dt.datetime) -> dt.datetime | None:
@@ -154,7 +164,7 @@ def open_step(session: Session, office: Office, sop: SopDefinition, step: Step, 
 def _open_round_one(session: Session, office: Office, sop: SopDefinition, step: Step, run: SopRun, *,
                     dag_id: str, run_id: str, source: str, now: dt.datetime) -> list[StepInstance]:
     opened = []
-    for bagian, candidates in _groups(office, sop, step).items():
+    for bagian, candidates in _groups(office, sop, step, run).items():
         inst = _new_instance(office, sop, step, dag_id=dag_id, run_id=run_id, bagian=bagian,
                              candidates=candidates, round_=1, now=now)
         session.add(inst)
@@ -162,10 +172,48 @@ def _open_round_one(session: Session, office: Office, sop: SopDefinition, step: 
         opened.append(inst)
         audit.record(session, actor="system", action="opened", source=source, instance=inst,
                      detail={"step_no": step.no, "bagian": bagian, "candidates": candidates})
+        if not step.is_human or _checked_and_sent_back(session, office, sop, step, inst, run, now):
+            continue
         if step.dokumen == "lembar_disposisi":
             notify.prepare_disposition(session, office, sop, step, inst, run)
         notify.queue_task_mail(session, office, sop, step, inst, run)
     return opened
+
+
+def record_done(session: Session, office: Office, sop: SopDefinition, step: Step, *, dag_id: str, run_id: str,
+                actor: str, at: dt.datetime, note: str, source: str) -> StepInstance | None:
+    """Record a step a person did before the run started (e.g. the BPP preparing the SPJ they
+    submitted), as round 1 done by them at `at`. Idempotent: None when the step has a record."""
+    if instances_of(session, dag_id, run_id, step.id):
+        return None
+    actor = actor.strip().lower()
+    inst = _new_instance(office, sop, step, dag_id=dag_id, run_id=run_id, bagian="", candidates=[actor],
+                         round_=1, now=at)
+    _close(inst, "done", actor, None, note, at)
+    session.add(inst)
+    session.flush()
+    audit.record(session, actor=actor, action="done", source=source, instance=inst, detail={"note": note})
+    return inst
+
+
+def _checked_and_sent_back(session: Session, office: Office, sop: SopDefinition, step: Step, inst: StepInstance,
+                           run: SopRun, now: dt.datetime) -> bool:
+    """A review with `cek_otomatis`: the system checks first. True when what it found sent the work
+    back (the review is decided TIDAK by the system; no one is asked to look)."""
+    if not step.cek_otomatis:
+        return False
+    from sopflow.domain import spp_flow  # SOP VIII's check; imported only where a step asks for it
+
+    found = spp_flow.check_before_review(session, office, sop, step, inst, run, now)
+    if found is None:
+        return False
+    note, attachment = found
+    _close(inst, "revised", "system", None, note, now)
+    session.add(Decision(step_instance_id=inst.id, decision="tidak", note=note, by_email="system", at=now))
+    audit.record(session, actor="system", action="revised", source="system", instance=inst,
+                 detail={"note": note, "check": step.cek_otomatis})
+    _send_back(session, office, sop, step, inst, run, note, now, source="system", attachment=attachment)
+    return True
 
 
 def skip_step(session: Session, sop: SopDefinition, step: Step, *, dag_id: str, run_id: str, gate: Step,
@@ -304,14 +352,17 @@ def _ask_reviewer_again(session: Session, office: Office, sop: SopDefinition, re
     if pending:
         return []  # other Bagian still revising what the same review sent back
     step = sop.step(review.step_id)
+    run = get_run(session, review.dag_id, review.run_id)
     inst = _new_instance(office, sop, step, dag_id=review.dag_id, run_id=review.run_id, bagian=review.bagian,
-                         candidates=_candidates(office, sop, step, review.bagian, review.candidates),
+                         candidates=_candidates(office, sop, step, review.bagian, review.candidates, run),
                          round_=review.round + 1, now=now)
     session.add(inst)
     session.flush()
     audit.record(session, actor="system", action="opened", source="system", instance=inst,
                  detail={"step_no": step.no, "round": inst.round, "after_revision_of": revised.id})
-    notify.queue_task_mail(session, office, sop, step, inst, get_run(session, review.dag_id, review.run_id))
+    if _checked_and_sent_back(session, office, sop, step, inst, run, now):
+        return []
+    notify.queue_task_mail(session, office, sop, step, inst, run)
     return [inst]
 
 
@@ -327,6 +378,11 @@ def approve(session: Session, office: Office, instance_id: int, *, actor: str, n
                          on_behalf_of=on_behalf, at=now))
     audit.record(session, actor=inst.closed_by, action="approved", source=source, instance=inst,
                  detail={"note": note}, on_behalf_of=on_behalf)
+    step = office.sop(inst.sop_id).step(inst.step_id)
+    if step.saat_iya:  # in this transaction: the IYA and what it causes stand or fall together
+        from sopflow.domain import spp_flow
+
+        spp_flow.on_approve(session, office, step, inst, now)
     return Outcome(inst, message=f"Langkah {inst.step_no} disetujui (IYA). "
                                  + next_step_hint(session, office, office.sop(inst.sop_id), inst))
 
@@ -353,23 +409,39 @@ def revise(session: Session, office: Office, instance_id: int, *, actor: str, no
         target = sop.step(step.on_reject)
         return Outcome(inst, message=f"Keputusan TIDAK dicatat: proses berlanjut ke langkah {target.no}.")
     target = sop.step(step.on_reject)
-    run = get_run(session, inst.dag_id, inst.run_id)
+    opened = _send_back(session, office, sop, step, inst, get_run(session, inst.dag_id, inst.run_id), note, now,
+                        source=source)
+    who = ", ".join(i.assignee_email or "?" for i in opened)
+    return Outcome(inst, opened, f"Dikembalikan untuk revisi: langkah {target.no} dibuka lagi untuk {who}.")
+
+
+def _send_back(session: Session, office: Office, sop: SopDefinition, step: Step, inst: StepInstance, run: SopRun,
+               note: str, now: dt.datetime, *, source: str,
+               attachment: tuple[str, bytes, str] | None = None) -> list[StepInstance]:
+    """Reopen the `on_reject` step of a review decided TIDAK as its next round, and mail its people
+    the note (and `attachment` (name, content, jenis), e.g. the Form Koreksi Ajuan)."""
+    target = sop.step(step.on_reject)
     latest = latest_rounds(instances_of(session, inst.dag_id, inst.run_id, target.id))
     targets = [latest[inst.bagian]] if inst.bagian in latest else list(latest.values())
     opened = []
     for previous in targets:
         new = _new_instance(office, sop, target, dag_id=inst.dag_id, run_id=inst.run_id, bagian=previous.bagian,
-                            candidates=_candidates(office, sop, target, previous.bagian, previous.candidates),
+                            candidates=_candidates(office, sop, target, previous.bagian, previous.candidates, run),
                             round_=previous.round + 1, now=now,
                             reopened_by=inst)
         session.add(new)
         session.flush()
         audit.record(session, actor="system", action="reopened", source=source, instance=new,
                      detail={"round": new.round, "by_review": inst.id, "note": note})
+        if attachment is not None:
+            from sopflow.settings import get_settings
+
+            name, data, jenis = attachment
+            documents.register(session, get_settings().documents_dir, dag_id=inst.dag_id, run_id=inst.run_id,
+                               name=name, data=data, jenis=jenis, created_by="system", step_instance_id=new.id)
         notify.queue_task_mail(session, office, sop, target, new, run, revision_note=note)
         opened.append(new)
-    who = ", ".join(i.assignee_email or "?" for i in opened)
-    return Outcome(inst, opened, f"Dikembalikan untuk revisi: langkah {target.no} dibuka lagi untuk {who}.")
+    return opened
 
 
 # --- queries -----------------------------------------------------------------------------------

@@ -286,15 +286,24 @@ class SpjBundle(Base):
     sub_kegiatan: Mapped[str] = mapped_column(String(50))
     uraian: Mapped[str] = mapped_column(Text)
     total: Mapped[Decimal] = mapped_column(Rupiah())
-    # diajukan -> dalam_proses -> dikembalikan | ditandatangani -> dikirim; or ditolak
+    # diajukan -> dalam_proses (in a batch) [-> dikembalikan -> dalam_proses, a revision round with
+    # the BPP] -> ditandatangani (the PA signed) -> dikirim (in the day's transmittal to BPKAD)
     status: Mapped[str] = mapped_column(String(20), index=True, default="diajukan")
     submitted_by: Mapped[str] = mapped_column(String(320))
     submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     batch_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    # The Airflow run that processes the bundle.
+    # The Airflow batch run that processes the bundle, and its place (map index) in that batch.
+    # Its steps are recorded under the domain run `spj-<id>` (spp_flow.run_key).
     dag_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
-    run_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    run_id: Mapped[str | None] = mapped_column(String(250), nullable=True, index=True)
+    batch_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
     bku_nomor: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    nomor_spp: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    nomor_spm: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # The transmittal to BPKAD that carried it, e.g. "2027-03-15/1".
+    transmittal: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # The latest Form Koreksi Ajuan findings: [{"dokumen": ..., "masalah": ...}].
     koreksi: Mapped[list] = mapped_column(JSON, default=list)
 

@@ -1,4 +1,4 @@
-"""The sopflow web app (FastAPI): task pages, sign-in, "Tugas saya" and the admin pages.
+"""The sopflow web app (FastAPI): task pages, sign-in, "Tugas saya", the SPJ intake and the admin pages.
 
 Mounted at /sop in the Airflow API server by the sopflow AirflowPlugin; Airflow does not
 authenticate mounted apps, so every page checks its own access (signed link or session).
@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
-from sopflow.web import admin, signin, tasks
+from sopflow.web import admin, signin, spj, tasks
 from sopflow.web.common import signed_in
 
 
@@ -18,6 +18,7 @@ def create_app() -> FastAPI:
     app.include_router(tasks.router)
     app.include_router(signin.router)
     app.include_router(admin.router)
+    app.include_router(spj.router)
 
     @app.get("/", include_in_schema=False)
     def index(request: Request) -> RedirectResponse:

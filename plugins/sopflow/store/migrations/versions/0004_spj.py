@@ -36,12 +36,19 @@ def upgrade() -> None:
     sa.Column('batch_date', sa.Date(), nullable=True),
     sa.Column('dag_id', sa.String(length=250), nullable=True),
     sa.Column('run_id', sa.String(length=250), nullable=True),
+    sa.Column('batch_index', sa.Integer(), nullable=True),
     sa.Column('bku_nomor', sa.String(length=200), nullable=True),
+    sa.Column('nomor_spp', sa.String(length=200), nullable=True),
+    sa.Column('nomor_spm', sa.String(length=200), nullable=True),
+    sa.Column('signed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('transmittal', sa.String(length=100), nullable=True),
     sa.Column('koreksi', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_spj_bundle_bendahara_email', 'spj_bundle', ['bendahara_email'])
     op.create_index('ix_spj_bundle_status', 'spj_bundle', ['status'])
+    op.create_index('ix_spj_bundle_run_id', 'spj_bundle', ['run_id'])
     op.create_table('spj_line',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bundle_id', sa.Integer(), nullable=False),
