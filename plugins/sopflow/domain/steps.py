@@ -320,6 +320,11 @@ def complete(session: Session, office: Office, instance_id: int, *, actor: str, 
     outcome = Outcome(inst, message=f"Langkah {inst.step_no} selesai.")
     if inst.reopened_by_id is not None:
         outcome.opened = _ask_reviewer_again(session, office, sop, inst, now)
+        again = sop.step(session.get(StepInstance, inst.reopened_by_id).step_id)
+        if not outcome.opened and again.cek_otomatis and latest_rounds(
+                instances_of(session, inst.dag_id, inst.run_id, inst.step_id)).get(inst.bagian, inst).status == "open":
+            outcome.message += (f" Pemeriksaan otomatis langkah {again.no} masih menemukan kekurangan: "
+                                "dikembalikan lagi dengan Form Koreksi Ajuan yang baru.")
         if outcome.opened:
             names = ", ".join(i.assignee_email or "?" for i in outcome.opened)
             outcome.message += f" Hasil revisi dikirim kembali untuk diperiksa oleh {names}."

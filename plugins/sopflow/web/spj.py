@@ -4,7 +4,8 @@ their Plh/Plt) submits a filled-in template with its attachments, and "SPJ saya"
 This module owns only the web side: who may open the pages, reading the multipart form into an
 `SpjDraft` and `Lampiran`, and showing the outcome. Reading the workbook, validating the bundle
 and storing it (with its audit entry) are `domain.spj_intake`'s, exactly as `sopflow spj submit`
-uses them; a refused file stores nothing.
+uses them; a refused file stores nothing. `bundle_box` is what a task page of a bundle's run shows
+of it (web.tasks).
 """
 
 from __future__ import annotations

@@ -5,6 +5,12 @@
   for others.
 Acting calls `domain.steps` (the same functions as the CLI); a link acts once (its nonce is
 recorded in the action's transaction). Every refusal is audited and shown as a clear page.
+
+A task of an SPJ bundle's run (SOP VIII, `spj-<id>`) shows the bundle ("Berkas SPJ"). On the step
+an SPJ is sent back to (step 2, the BPP's revision round) "Selesai" also takes the documents the
+Form Koreksi Ajuan asks for: `spj_intake.add_attachments` then `steps.complete`, in one
+transaction (as `sopflow spj lengkapi` then `sopflow done`); attachments refused show the page
+again with every problem (422) and change nothing.
 """
 
 from __future__ import annotations
@@ -17,16 +23,21 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 
-from sopflow.domain import documents, links, steps
+from sopflow.domain import documents, links, spj_intake, spp_flow, steps
 from sopflow.domain.errors import ActionRefused
+from sopflow.domain.office import load_office
 from sopflow.domain.period import JAKARTA
 from sopflow.domain.reminders import lama
+from sopflow.domain.spj import SpjRejected, check_attachments
+from sopflow.domain.spp_checklist import doc_key, spp_config
 from sopflow.store.db import session_scope
 from sopflow.store.models import Document, SopRun, StepInstance
+from sopflow.web import spj as spj_pages
 from sopflow.web.common import Viewer, check_csrf, client, office, page, refused, settings, signed_in, viewer_for
 
 router = APIRouter()
 ACTIONS = {"task": ("selesai",), "review": ("iya", "tidak"), "approval": ("iya",)}
+SPJ_ROWS = 4  # attachment rows the revision form offers at least (more when the Form Koreksi lists more)
 
 
 def send_mail_now() -> None:
@@ -68,8 +79,32 @@ def _due_text(off, inst: StepInstance, now: dt.datetime) -> str:
     return f"sisa {lama(off.calendar.working_minutes_between(now, inst.due_at))} jam kerja"
 
 
+def _revision_steps(sop) -> set[str]:
+    """The steps an automatic check sends work back to (SOP VIII: step 2, the BPP's)."""
+    return {s.on_reject for s in sop.steps if s.cek_otomatis and s.on_reject}
+
+
+def _takes_attachments(sop, inst: StepInstance) -> bool:
+    """An open revision round of an SPJ bundle's run: "Selesai" may add documents to the bundle."""
+    return (inst.status == "open" and inst.dag_id == spp_flow.DAG_ID
+            and spp_flow.RUN_KEY.match(inst.run_id or "") is not None and inst.step_id in _revision_steps(sop))
+
+
+def _attachment_rows(spj, chosen: list[str] | None) -> tuple[list[str], list[SimpleNamespace]]:
+    """The document kinds to pick from, and the rows of the form: what the Form Koreksi asks for
+    preselected, or what the person chose when the page comes back with problems."""
+    known = spp_config(settings().config_dir).known_documents()
+    if chosen is None:
+        chosen = [known[doc_key(k.dokumen)] for k in spj.koreksi if doc_key(k.dokumen) in known]
+    while chosen and not chosen[-1]:
+        chosen = chosen[:-1]
+    count = min(spj_pages.ATTACHMENT_ROWS, max(SPJ_ROWS, len(chosen)))
+    rows = [SimpleNamespace(n=i, jenis=chosen[i - 1] if i <= len(chosen) else "") for i in range(1, count + 1)]
+    return list(known.values()), rows
+
+
 def _context(session, off, inst: StepInstance, viewer: Viewer, can_act: bool, action_url: str,
-             doc_url: str) -> dict:
+             doc_url: str, *, problems=None, chosen: list[str] | None = None, catatan: str = "") -> dict:
     sop = off.sop(inst.sop_id)
     step = sop.step(inst.step_id)
     run = session.scalar(select(SopRun).where(SopRun.dag_id == inst.dag_id, SopRun.run_id == inst.run_id))
@@ -80,6 +115,8 @@ def _context(session, off, inst: StepInstance, viewer: Viewer, can_act: bool, ac
     stands_in = off.staff.may_act_for(viewer.email, list(inst.candidates or []), today)
     docs = session.scalars(select(Document).where(Document.dag_id == inst.dag_id, Document.run_id == inst.run_id)
                            .order_by(Document.id))
+    spj = spj_pages.bundle_box(session, inst.dag_id, inst.run_id)
+    kinds, rows = _attachment_rows(spj, chosen) if spj is not None and _takes_attachments(sop, inst) else ([], [])
     return dict(
         sop=sop, step=step, instance=inst, periode=run.periode if run else "", pelaksana=_names(off, inst.candidates),
         delegates=delegates, due_text=_due_text(off, inst, now), history=_history(session, off, inst),
@@ -87,7 +124,7 @@ def _context(session, off, inst: StepInstance, viewer: Viewer, can_act: bool, ac
         bagian=off.staff.bagian_name(inst.bagian) if inst.bagian else "",
         atas_nama=_names(off, [stands_in])[0] if stands_in and stands_in != viewer.email else None,
         max_mb=documents.MAX_BYTES // 1024 // 1024, accept=",".join(sorted(documents.ALLOWED_SUFFIXES)),
-        viewer=viewer,
+        viewer=viewer, spj=spj, spj_kinds=kinds, spj_rows=rows, problems=list(problems or []), catatan=catatan,
     )
 
 
@@ -99,12 +136,52 @@ def _may_act(off, inst: StepInstance, email: str) -> bool:
 # --- acting ------------------------------------------------------------------------------------------
 async def _read_form(request: Request) -> dict:
     form = await request.form()
-    upload = form.get("berkas")
-    data = None
-    if upload is not None and getattr(upload, "filename", ""):
-        data = (upload.filename, await upload.read(documents.MAX_BYTES + 1))
-    return {"csrf": form.get("csrf"), "keputusan": form.get("keputusan"), "catatan": (form.get("catatan") or "").strip(),
-            "berkas": data}
+
+    async def read(field: str) -> tuple[str, bytes] | None:
+        upload = form.get(field)
+        if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
+            return None
+        return upload.filename, await upload.read(documents.MAX_BYTES + 1)
+
+    rows = []  # the SPJ attachment rows (jenis_N, lampiran_N) of a revision round, as web.spj reads them
+    for i in range(1, spj_pages.ATTACHMENT_ROWS + 1):
+        jenis = form.get(f"jenis_{i}")
+        rows.append((i, jenis.strip() if isinstance(jenis, str) else "", await read(f"lampiran_{i}")))
+    catatan = form.get("catatan")
+    return {"csrf": form.get("csrf"), "keputusan": form.get("keputusan"),
+            "catatan": catatan.strip() if isinstance(catatan, str) else "", "berkas": await read("berkas"),
+            "lampiran": rows}
+
+
+def _chosen(form: dict) -> list[str]:
+    return [jenis for _, jenis, _ in form["lampiran"]]
+
+
+def _add_spj_attachments(session, off, inst: StepInstance, actor: str, rows) -> None:
+    """The documents the BPP adds to an SPJ bundle sent back to them, in the transaction that then
+    marks the step done (so the next completeness check sees them). Nothing when no row has a file."""
+    attachments, problems = spj_pages._attachments(rows)
+    if not attachments and not problems:
+        return
+    # The step first, then the bundle: the order in which steps.complete and its check lock them.
+    session.refresh(inst, with_for_update=True)
+    if not _takes_attachments(off.sop(inst.sop_id), inst):
+        raise ActionRefused(f"tugas {inst.id} bukan putaran revisi SPJ yang terbuka: lampiran SPJ hanya dapat "
+                            "ditambahkan saat SPJ dikembalikan kepada BPP (langkah 2)")
+    if not _may_act(off, inst, actor):
+        raise ActionRefused(f"{actor} bukan pelaksana tugas {inst.id} (pelaksana: {', '.join(inst.candidates or [])})")
+    config = spp_config(settings().config_dir)
+    if problems:  # rows the form could not use, reported with what the domain finds in the others
+        if attachments:
+            try:
+                check_attachments(attachments, config)
+            except SpjRejected as exc:
+                problems += exc.problems
+        raise SpjRejected(problems)
+    bundle = spp_flow.bundle_of(session, inst.run_id)
+    # The office as configured: add_attachments adds the web-added delegations itself.
+    spj_intake.add_attachments(session, load_office(settings().config_dir), bundle.id, attachments, actor, "web",
+                               config=config, documents_dir=settings().documents_dir)
 
 
 def _perform(session, off, inst_id: int, actor: str, form: dict):
@@ -115,6 +192,7 @@ def _perform(session, off, inst_id: int, actor: str, form: dict):
         raise ActionRefused("tindakan tidak dikenal untuk langkah ini")
     note = form["catatan"] or None
     if inst.kind == "task":
+        _add_spj_attachments(session, off, inst, actor, form["lampiran"])
         return steps.complete(session, off, inst_id, actor=actor, note=note, upload=form["berkas"], source="web",
                               documents_dir=settings().documents_dir)
     if decision == "tidak":
@@ -136,6 +214,11 @@ def _read_link(token: str) -> links.TaskLink:
 
 @router.get("/t/{token}")
 def task_by_link(request: Request, token: str) -> Response:
+    return _link_page(request, token)
+
+
+def _link_page(request: Request, token: str, *, status_code: int = 200, problems=None,
+               chosen: list[str] | None = None, catatan: str = "") -> Response:
     try:
         link = _read_link(token)
         with session_scope() as session:
@@ -149,11 +232,12 @@ def task_by_link(request: Request, token: str) -> Response:
             if inst.status == "open" and not may_act:
                 raise links.LinkRefused("not_yours")
             viewer = viewer_for(link.email, off)
-            context = _context(session, off, inst, viewer, may_act, f"/t/{token}", f"/t/{token}/dokumen")
+            context = _context(session, off, inst, viewer, may_act, f"/t/{token}", f"/t/{token}/dokumen",
+                               problems=problems, chosen=chosen, catatan=catatan)
     except links.LinkRefused as exc:
         return refused(request, exc, actor=None if exc.reason in ("tampered", "expired") else _safe_email(token),
                        where="GET /t", instance_id=_safe_instance(token))
-    return page(request, "tugas.html", **context)
+    return page(request, "tugas.html", status_code=status_code, **context)
 
 
 @router.post("/t/{token}")
@@ -171,6 +255,11 @@ async def act_by_link(request: Request, token: str, background: BackgroundTasks)
 
     try:
         link, outcome = await run_in_threadpool(act)
+    except SpjRejected as exc:
+        # Feedback on the documents, not a security refusal: the transaction (the link's use
+        # included) was rolled back, so the page comes back usable and nothing is recorded.
+        return await run_in_threadpool(lambda: _link_page(request, token, status_code=422, problems=exc.problems,
+                                                          chosen=_chosen(form), catatan=form["catatan"]))
     except (links.LinkRefused, ActionRefused) as exc:
         return await run_in_threadpool(refused, request, exc, actor=_safe_email(token), where="POST /t",
                                        instance_id=_safe_instance(token))
@@ -250,6 +339,11 @@ def task_signed_in(request: Request, instance_id: int) -> Response:
     viewer, refusal = _viewer_or_refuse(request, "GET /tugas/{id}")
     if refusal:
         return refusal
+    return _signed_in_page(request, viewer, instance_id)
+
+
+def _signed_in_page(request: Request, viewer: Viewer, instance_id: int, *, status_code: int = 200, problems=None,
+                    chosen: list[str] | None = None, catatan: str = "") -> Response:
     with session_scope() as session:
         off = office(session)
         inst = session.get(StepInstance, instance_id)
@@ -260,11 +354,11 @@ def task_signed_in(request: Request, instance_id: int) -> Response:
             refusal = links.LinkRefused("not_yours")
         else:
             context = _context(session, off, inst, viewer, may_act, f"/tugas/{instance_id}",
-                               f"/tugas/{instance_id}/dokumen")
+                               f"/tugas/{instance_id}/dokumen", problems=problems, chosen=chosen, catatan=catatan)
     if inst is None or not (involved or viewer.admin):
         return refused(request, refusal, actor=viewer.email, where="GET /tugas/{id}",
                        instance_id=instance_id if inst is not None else None)
-    return page(request, "tugas.html", **context)
+    return page(request, "tugas.html", status_code=status_code, **context)
 
 
 @router.post("/tugas/{instance_id}")
@@ -281,6 +375,10 @@ async def act_signed_in(request: Request, instance_id: int, background: Backgrou
 
     try:
         outcome = await run_in_threadpool(act)
+    except SpjRejected as exc:  # as by link: shown again with every problem, nothing changed
+        return await run_in_threadpool(lambda: _signed_in_page(request, viewer, instance_id, status_code=422,
+                                                               problems=exc.problems, chosen=_chosen(form),
+                                                               catatan=form["catatan"]))
     except (links.LinkRefused, ActionRefused) as exc:
         return await run_in_threadpool(refused, request, exc, actor=viewer.email if viewer else None,
                                        where="POST /tugas/{id}", instance_id=instance_id)
