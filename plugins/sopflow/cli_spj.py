@@ -1,4 +1,4 @@
-"""`sopflow spj template|submit|lengkapi|kirim|list`: SOP VIII's SPJ bundles from the terminal."""
+"""`sopflow spj template|submit|lengkapi|kirim|register|list`: SOP VIII's SPJ bundles from the terminal."""
 
 from __future__ import annotations
 
@@ -188,6 +188,28 @@ def cmd_kirim(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_register(args: argparse.Namespace) -> int:
+    """The SPP/SPM register or the BKU extract of a fiscal year, as XLSX."""
+    from sopflow.domain.office import load_office
+    from sopflow.domain.spp_documents import bku_entries
+    from sopflow.domain.spp_flow import numbered_bundles
+    from sopflow.render import spp as render_spp
+    from sopflow.settings import get_settings
+    from sopflow.store.db import session_scope
+
+    settings = get_settings()
+    with session_scope() as session:
+        bundles = numbered_bundles(session, load_office(settings.config_dir), args.tahun, args.bpp)
+    if args.jenis == "bku":
+        data = render_spp.bku_extract_xlsx(bku_entries(bundles), title=f"Buku Kas Umum {args.tahun}")
+    else:
+        data = render_spp.register_xlsx(bundles, title=f"Register SPP-SPM {args.tahun}")
+    out = Path(args.output or f"{'bku' if args.jenis == 'bku' else 'register-spp-spm'}-{args.tahun}.xlsx")
+    out.write_bytes(data)
+    print(f"{out}: {len(bundles)} SPJ bernomor BKU, Tahun Anggaran {args.tahun}")
+    return 0
+
+
 STATUSES = ["diajukan", "dalam_proses", "dikembalikan", "ditandatangani", "dikirim"]
 
 
@@ -214,6 +236,13 @@ def add_spj_parser(sub) -> None:
 
     m = s_sub.add_parser("kirim", help="send every bundle the PA signed to BPKAD now (the sop08_spp_kirim DAG does it daily)")
     m.set_defaults(func=cmd_kirim)
+
+    r = s_sub.add_parser("register", help="the SPP/SPM register or the BKU extract of a fiscal year (XLSX)")
+    r.add_argument("jenis", choices=["spp-spm", "bku"])
+    r.add_argument("--tahun", type=int, required=True, metavar="YEAR")
+    r.add_argument("--bpp", metavar="EMAIL", help="one BPP's bundles only")
+    r.add_argument("--output", metavar="PATH")
+    r.set_defaults(func=cmd_register)
 
     ls = s_sub.add_parser("list", help="list SPJ bundles")
     ls.add_argument("--status", choices=STATUSES)

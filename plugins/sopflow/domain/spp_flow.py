@@ -297,3 +297,15 @@ def send_transmittal(session: Session, office: Office, *, now: dt.datetime | Non
     audit.record(session, actor="system", action="spj_dikirim", source="system", dag_id=DAG_ID, run_id=run_id,
                  detail={"bundles": [b.id for b in bundles], "recipients": recipients, "label": label})
     return Sent(label, [b.id for b in bundles], recipients, [d.name for d in attached])
+
+
+# --- registers -------------------------------------------------------------------------------------
+
+def numbered_bundles(session: Session, office: Office, tahun: int, bpp: str | None = None) -> list[BundleData]:
+    """The bundles of a fiscal year that have a BKU number (optionally one BPP's), in BKU order:
+    what the SPP/SPM register and the BKU extract list."""
+    query = select(SpjBundle).where(SpjBundle.tahun_anggaran == tahun, SpjBundle.bku_nomor.is_not(None))
+    if bpp:
+        query = query.where(SpjBundle.bendahara_email == bpp.strip().lower())
+    bundles = sorted(session.scalars(query), key=lambda b: (b.bendahara_email, b.bku_nomor))
+    return [bundle_data(office, b) for b in bundles]
