@@ -63,7 +63,7 @@ TIM = "fajar.hidayatullah@example.org"
 BPP = "lilis.suryaningsih@example.org"
 PETUGAS_ADMINISTRASI = "rina.dewanti@example.org"
 RENJA_RUN = "scheduled__2026-01-02T02:00:00+00:00"
-SPP_RUN = "manual__2026-02-03T02:00:00+00:00"
+SPP_RUN = "spj-1"  # SOP VIII: the domain run of SPJ bundle 1
 
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None and os.environ.get("CI") != "true",
                                      reason="pdftotext (poppler-utils) is not installed")
@@ -102,6 +102,17 @@ class Run:
             return [i.id for i in steps.revise(s, self.office, inst_id, actor=actor, note=note, now=now).opened]
 
 
+def _submit_spj() -> None:
+    import tempfile
+
+    from sopflow.domain.spj_intake import read_xlsx, write_template
+    from tests.integration.test_spj_intake import CONFIG, do_submit, fill
+
+    with tempfile.TemporaryDirectory() as tmp:
+        template = write_template(Path(tmp) / "templat.xlsx", CONFIG)
+        assert do_submit(read_xlsx(fill(template)), now=at(2026, 2, 3, 8, 30)) == 1
+
+
 def seed() -> None:
     renja = Run("sop02_renja", RENJA_RUN, "Tahun 2027")
     renja.done(renja.open("s01_tugaskan_kabag", at(2026, 2, 2, 8)), SEKDA, at(2026, 2, 2, 8, 10))
@@ -115,6 +126,7 @@ def seed() -> None:
     renja.approve(review2, KABAG, at(2026, 2, 6, 13, 30))
     renja.approve(renja.open("s07_sahkan_dokumen", at(2026, 2, 6, 13, 30)), SEKDA, at(2026, 2, 9, 8))
 
+    _submit_spj()  # bundle 1, complete: step 4's automatic check lets it through to the Verifikator
     spp = Run("sop08_spp", SPP_RUN, "Tahun Anggaran 2026")
     spp.done(spp.open("s01_siapkan_spj", at(2026, 2, 3, 9)), BPP, at(2026, 2, 3, 10))
     spp.done(spp.open("s02_verifikasi_bukti", at(2026, 2, 3, 10)), BPP, at(2026, 2, 3, 11, 30))
