@@ -32,10 +32,12 @@ def _timetable(dag) -> tuple[str, set[str]]:
     from airflow.timetables.trigger import CronTriggerTimetable
 
     tt = dag.timetable
-    try:  # sopflow's own timetable (working days), when the factory uses it
-        from sopflow.airflow.timetables import WorkingDayTimetable
+    try:  # sopflow's own timetables (working days), when the factory uses them
+        from sopflow.airflow.timetables import EveryWorkingDayTimetable, WorkingDayTimetable
     except ImportError:
-        WorkingDayTimetable = None
+        EveryWorkingDayTimetable = WorkingDayTimetable = None
+    if EveryWorkingDayTimetable is not None and isinstance(tt, EveryWorkingDayTimetable):
+        return (f"EveryWorkingDayTimetable({tt.hour!r}, {tt.minute!r}, timezone={tt.timezone!r})"), {"everyworkingday"}
     if WorkingDayTimetable is not None and isinstance(tt, WorkingDayTimetable):
         return (f"WorkingDayTimetable({tt.months!r}, {tt.nth!r}, {tt.hour!r}, {tt.minute!r}, "
                 f"timezone={tt.timezone!r})"), {"workingday"}
@@ -70,24 +72,41 @@ def render(dag, source_name: str) -> str:
     imports += ["", "from sopflow.airflow.operators import AutoStepOperator, HumanStepSensor"]
     if "workingday" in kinds:
         imports.append("from sopflow.airflow.timetables import WorkingDayTimetable")
+    if "everyworkingday" in kinds:
+        imports.append("from sopflow.airflow.timetables import EveryWorkingDayTimetable")
     schedule_line = (f"SCHEDULE = {schedule}\n\n" if schedule != "None" else "")
     params = ",\n".join(f"        {k!r}: {_param(dag.params.get_param(k))}" for k in dag.params)
     da = dag.default_args
     assert set(da) == {"retries", "retry_delay"}, da  # extend render() if the factory sets more
     tasks, names = [], []
-    for t in dag.topological_sort():
-        var = t.task_id.split("_")[0]
+    ordered = list(dag.topological_sort())
+    batch = ordered[0].task_id == "kumpulkan_spj"  # SOP VIII: the steps mapped over the day's bundles
+    pad = "        " if batch else "    "
+    for t in ordered[1:] if batch else ordered:
+        task_id = t.task_id.split(".")[-1]
+        var = task_id.split("_")[0]
         names.append(var)
+        extra = ", batch=True" if batch else ""
         if isinstance(t, HumanStepSensor):
-            tasks.append(f"    {var} = HumanStepSensor(task_id={t.task_id!r}, sop_id={t.sop_id!r}, step_id={t.step_id!r}, "
-                         f"poll_seconds={t.poll_seconds!r},\n{' ' * (len(var) + 23)}doc_md={t.doc_md!r})")
+            tasks.append(f"{pad}{var} = HumanStepSensor(task_id={task_id!r}, sop_id={t.sop_id!r}, step_id={t.step_id!r}, "
+                         f"poll_seconds={t.poll_seconds!r}{extra},\n{pad}{' ' * (len(var) + 19)}doc_md={t.doc_md!r})")
         else:
-            tasks.append(f"    {var} = AutoStepOperator(task_id={t.task_id!r}, sop_id={t.sop_id!r}, step_id={t.step_id!r},\n"
-                         f"{' ' * (len(var) + 24)}doc_md={t.doc_md!r})")
+            tasks.append(f"{pad}{var} = AutoStepOperator(task_id={task_id!r}, sop_id={t.sop_id!r}, step_id={t.step_id!r}"
+                         f"{extra},\n{pad}{' ' * (len(var) + 20)}doc_md={t.doc_md!r})")
     # Same shape as the factory: a plain chain, one step after another.
-    for a, b in zip(list(dag.topological_sort()), list(dag.topological_sort())[1:]):
+    for a, b in zip(ordered, ordered[1:]):
         assert a.downstream_task_ids == {b.task_id}, (dag.dag_id, a.task_id)
     chain = " >> ".join(names)
+    if batch:
+        imports += ["from sopflow.airflow.spp import CollectBatchOperator"]
+        imports[imports.index("from airflow.sdk import DAG, Param")] = "from airflow.sdk import DAG, Param, task_group"
+        collect = ordered[0]
+        tasks = ([f"    collect = CollectBatchOperator(task_id='kumpulkan_spj', sop_id={collect.sop_id!r}, "
+                  f"doc_md={collect.doc_md!r})", "", "    @task_group(group_id='spj')", "    def per_spj(spj_id):"]
+                 + tasks)
+        chain = f"        {chain}\n\n    per_spj.expand(spj_id=collect.output)"
+    else:
+        chain = f"    {chain}"
     doc_lines = "\n".join(f"    {line!r}," for line in dag.doc_md.split("\n"))
     return f'''"""{dag.dag_id} written by hand (benchmark twin of dags/{source_name}): literal values, no YAML."""
 
@@ -115,7 +134,7 @@ with DAG(
     default_args={{"retries": {da["retries"]!r}, "retry_delay": dt.timedelta(seconds={int(da["retry_delay"].total_seconds())})}},
 ) as dag:
 {chr(10).join(tasks)}
-    {chain}
+{chain}
 '''
 
 
@@ -125,7 +144,7 @@ def main() -> None:
     import importlib
 
     OUT.mkdir(exist_ok=True)
-    for path in sorted((REPO / "dags").glob("sop[0-9][0-9]_*.py")):
+    for path in sorted(p for p in (REPO / "dags").glob("sop[0-9][0-9]_*.py") if not p.stem.endswith("_kirim")):
         dag = importlib.import_module(path.stem).dag
         (OUT / path.name).write_text(render(dag, path.name))
         print("wrote", OUT / path.name)

@@ -172,7 +172,8 @@ def main() -> int:
         for name, src in SOURCES.items():
             FOLDERS[name] = tmp / name
             FOLDERS[name].mkdir()
-            files = sorted(src.glob("sop[0-9][0-9]_*.py"))
+            # The SOP files only (built by dag_from_yaml), not sop08_spp_kirim (SOP VIII's transmittal).
+            files = sorted(f for f in src.glob("sop[0-9][0-9]_*.py") if not f.stem.endswith("_kirim"))
             assert len(files) == N_DAGS, (src, files)
             for f in files:
                 shutil.copy(f, FOLDERS[name] / f.name)

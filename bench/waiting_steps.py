@@ -7,13 +7,13 @@ SQLite for both databases, LocalExecutor with PARALLELISM 4, the API on 127.0.0.
 for the two log servers, a MailSink on a free port, SOPFLOW_POLL_SECONDS=2.
 
 Steps
-  1. trigger --runs (20) runs of sop08_spp through the REST API; the DAG allows max_active_runs
-     runs at once (16 from the factory), so the rest stay queued: the missing waiting steps are
-     made up with runs of sop03_dpa (the other triggered-only SOP), so that --runs human steps
-     wait at once. Wait until `sopflow tasks --json` shows them open.
+  1. trigger --runs (20) runs of sop03_dpa (one per BPKAD letter; the triggered SOP) through the
+     REST API, so that --runs human steps wait at once. (SOP VIII is a daily batch now, so it is no
+     longer the triggered SOP it was when the first figures were taken.) Wait until `sopflow tasks
+     --json` shows them open.
   2. (a) slots: task instances by state (metadata DB, cross-checked with the REST API), trigger
      rows, and the LocalExecutor worker processes (process titles: "<idle>" or busy).
-  3. (b) for --k (10) of the sop08_spp runs, one after the other: `sopflow done ID --by EMAIL` on
+  3. (b) for --k (10) of the runs, one after the other: `sopflow done ID --by EMAIL` on
      step 1, then the time until the step-2 task email ("Langkah 2:", to one of the step's people)
      is stored by the sink (the sink's file name holds its UTC arrival time, to the microsecond);
      broken down with the task instances' timestamps.
@@ -51,7 +51,7 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SPP_CONF = {"jenis_spp": "GU", "jumlah": "1000000", "uraian": "bench", "tahun_anggaran": 2026}
+BENCH_DAG = "sop03_dpa"  # triggered, one run per BPKAD letter; step 1 the Sekda's, step 2 the Kabag's
 DPA_CONF = {"nomor_surat": "900/1/409.1.2/2026", "tanggal_surat": "2026-03-02", "tahun_anggaran": 2026}
 UTC = dt.timezone.utc
 T_START = time.monotonic()
@@ -444,7 +444,7 @@ def main() -> int:
 
         # Both triggered-only DAGs parsed and registered?
         dags = {}
-        for dag_id in ("sop08_spp", "sop03_dpa"):
+        for dag_id in ("sop03_dpa",):
             while True:
                 try:
                     dags[dag_id] = api.call("GET", f"/api/v2/dags/{dag_id}")[1]
@@ -465,10 +465,11 @@ def main() -> int:
         t_trigger = time.monotonic()
         run_ids = []
         for i in range(spp_runs):
-            run_ids.append(api.call("POST", "/api/v2/dags/sop08_spp/dagRuns",
-                                    {"logical_date": None, "conf": {**SPP_CONF, "uraian": f"bench {i + 1}"}})[1]["dag_run_id"])
-        log(f"triggered {spp_runs} runs of sop08_spp in {time.monotonic() - t_trigger:.1f} s (REST API)")
-        expected_spp = min(spp_runs, dags["sop08_spp"]["max_active_runs"] or spp_runs)
+            run_ids.append(api.call("POST", f"/api/v2/dags/{BENCH_DAG}/dagRuns",
+                                    {"logical_date": None,
+                                     "conf": {**DPA_CONF, "nomor_surat": f"900/{i + 1}/409.1.2/2026"}})[1]["dag_run_id"])
+        log(f"triggered {spp_runs} runs of {BENCH_DAG} in {time.monotonic() - t_trigger:.1f} s (REST API)")
+        expected_spp = min(spp_runs, dags[BENCH_DAG]["max_active_runs"] or spp_runs)
 
         def wait_open(n: int, what: str) -> list[dict]:
             last = -1
@@ -483,12 +484,12 @@ def main() -> int:
                     raise RuntimeError(f"only {len(tasks)} of {n} {what} opened in time")
                 time.sleep(2)
 
-        tasks = wait_open(expected_spp, "sop08_spp steps")
+        tasks = wait_open(expected_spp, f"{BENCH_DAG} steps")
         log(f"{len(tasks)} steps open {time.monotonic() - t_trigger:.0f} s after the first trigger")
         if expected_spp < spp_runs:
             time.sleep(5)  # give the scheduler every chance to start the rest
-            states = dict(meta_query(meta_db, "SELECT state, count(*) FROM dag_run WHERE dag_id='sop08_spp' GROUP BY state"))
-            log(f"sop08_spp runs by state 5 s later: {states} (max_active_runs={dags['sop08_spp']['max_active_runs']}): "
+            states = dict(meta_query(meta_db, f"SELECT state, count(*) FROM dag_run WHERE dag_id='{BENCH_DAG}' GROUP BY state"))
+            log(f"{BENCH_DAG} runs by state 5 s later: {states} (max_active_runs={dags[BENCH_DAG]['max_active_runs']}): "
                 f"{spp_runs - expected_spp} SPJ requests wait queued until a running one finishes")
             extra = spp_runs - expected_spp
             for i in range(extra):
@@ -543,7 +544,7 @@ def main() -> int:
               + ", ".join(f"{name} {pct:.0f}%" for name, pct in sorted(cpu.items(), key=lambda kv: -kv[1])))
 
         # 3. (b) the next step's email after `sopflow done`
-        spp_tasks = sorted((t for t in tasks if t["dag_id"] == "sop08_spp" and t["step_no"] == 1), key=lambda t: t["id"])
+        spp_tasks = sorted((t for t in tasks if t["dag_id"] == BENCH_DAG and t["step_no"] == 1), key=lambda t: t["id"])
         sample = spp_tasks[:args.k]
         print(f"\n== (b) `sopflow done` on step 1 -> step-2 task email stored by the sink, {len(sample)} runs one by one ==")
         seen = {p.name for p in mail_dir.glob("*.eml")}
@@ -566,9 +567,9 @@ def main() -> int:
             latency = (info["arrived"] - t0).total_seconds()
             tis = {row[0]: row[1:] for row in meta_query(
                 meta_db, "SELECT task_id, queued_dttm, start_date, end_date FROM task_instance WHERE dag_id=? AND run_id=?",
-                ("sop08_spp", task["run_id"]))}
-            s1_end = parse_ts(tis.get("s01_siapkan_spj", (None, None, None))[2])
-            s2_q, s2_start = (parse_ts(v) for v in tis.get("s02_verifikasi_bukti", (None, None, None))[:2])
+                (BENCH_DAG, task["run_id"]))}
+            s1_end = parse_ts(tis.get("s01_terima_surat_bpkad", (None, None, None))[2])
+            s2_q, s2_start = (parse_ts(v) for v in tis.get("s02_tugaskan_perencana", (None, None, None))[:2])
             parts = ""
             if s1_end and s2_q and s2_start:
                 parts = (f"done->step 1 success {(s1_end - t0).total_seconds():5.1f} s, ->step 2 queued "

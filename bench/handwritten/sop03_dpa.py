@@ -35,7 +35,7 @@ with DAG(
     schedule=None,
     start_date=dt.datetime(2026, 1, 1, 0, 0, tzinfo=JAKARTA),
     catchup=False,
-    max_active_runs=16,
+    max_active_runs=1000,
     is_paused_upon_creation=False,
     params={
         'periode': Param('', description="Kosongkan agar dihitung dari tanggal run (Asia/Jakarta), mis. 'Triwulan III 2026'.", type='string', title='Periode (opsional)'),
