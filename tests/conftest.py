@@ -84,6 +84,9 @@ def sopflow_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("SOPFLOW_HOME", str(home))
     monkeypatch.setenv("SOPFLOW_DATABASE_URL", f"sqlite:///{home / 'sopflow.db'}")
     monkeypatch.delenv("SOPFLOW_CONFIG_DIR", raising=False)
+    # No test mails the default 127.0.0.1:8025, where a developer's `make run` sink may listen: a
+    # closed port unless the test takes the `mail_sink` fixture (mail then stays in the outbox).
+    monkeypatch.setenv("SOPFLOW_SMTP_PORT", str(free_port()))
     db.dispose_all()
     yield home
     db.dispose_all()

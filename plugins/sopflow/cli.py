@@ -29,8 +29,10 @@ def _flush_mail() -> None:
     except Exception as exc:  # kept in the outbox; the outbox DAG retries
         print(f"Email belum terkirim (disimpan di outbox): {exc}", file=sys.stderr)
         return
-    if report.sent or report.failed:
+    if report.failed:
         print(f"Email: {report.sent} terkirim, {report.failed} gagal (dicoba lagi nanti).")
+    elif report.sent:
+        print(f"Email: {report.sent} terkirim.")
 
 
 # --- validate ----------------------------------------------------------------------------------
@@ -258,6 +260,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Konfigurasi salah: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `sopflow tasks | head`: the reader has gone, nothing is wrong
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
 
 
 if __name__ == "__main__":

@@ -162,7 +162,9 @@ def test_the_bpp_adds_the_missing_document_and_the_check_passes(db_url, client, 
     assert page.text.count('<select id="jenis_') == 4 and page.text.count('name="lampiran_') == 4
     first = re.search(r'<select id="jenis_1" name="jenis_1">(.*?)</select>', page.text, re.S).group(1)
     kinds = [html.unescape(k) for k in re.findall(r'<option value="([^"]*)"', first)]
-    assert set(kinds) == {"", *spp_config(get_settings().config_dir).known_documents().values()}
+    # What a BPP attaches: not the papers sopflow renders itself (SPP, SPM, Rekap SPM ...).
+    assert set(kinds) == {"", *spp_flow.attachable_documents(spp_config(get_settings().config_dir))}
+    assert "SPTJM SPP" in kinds and "Lembar SPM" not in kinds
     assert re.search(rf'<option value="{MISSING}" selected>', first)
 
     sptjm = pdfs[MISSING]

@@ -238,6 +238,16 @@ def read_xlsx(source: Path | str | bytes) -> SpjDraft:
 
 # --- storing ---------------------------------------------------------------------------------------
 
+def attachment_name(lampiran: Lampiran) -> str:
+    """The stored (and mailed) name of an attachment says its kind: four different statements all
+    uploaded as 'scan.pdf' must not reach the PPK or BPKAD as four 'scan.pdf'."""
+    kind = lampiran.jenis.replace("/", "-")
+    stem = Path(lampiran.nama_berkas).stem
+    if stem.casefold().replace("-", " ").replace("_", " ") == kind.casefold().replace("-", " "):
+        return lampiran.nama_berkas
+    return f"{kind} - {lampiran.nama_berkas}"
+
+
 @dataclass(frozen=True)
 class Submitted:
     bundle: SpjBundle
@@ -330,7 +340,7 @@ def submit(session: Session, office: Office, bundle: SpjDraft, attachments: Sequ
                             penerima=line.penerima, ppn=line.ppn, pph=line.pph))
     run_id = f"spj-{row.id}"
     for lampiran in spj.lampiran:
-        doc = documents.register(session, documents_dir, dag_id=DAG_ID, run_id=run_id, name=lampiran.nama_berkas,
+        doc = documents.register(session, documents_dir, dag_id=DAG_ID, run_id=run_id, name=attachment_name(lampiran),
                                  data=lampiran.data, jenis="lampiran_spj", created_by=by.strip().lower())
         session.add(SpjAttachment(bundle_id=row.id, jenis=lampiran.jenis, document_id=doc.id))
     audit.record(session, actor=by.strip().lower(), action="spj_diajukan", source=source, dag_id=DAG_ID,
@@ -363,7 +373,7 @@ def add_attachments(session: Session, office: Office, bundle_id: int, attachment
     accepted = check_attachments(attachments, config)
     run_id = f"spj-{bundle.id}"
     for lampiran in accepted:
-        doc = documents.register(session, documents_dir, dag_id=DAG_ID, run_id=run_id, name=lampiran.nama_berkas,
+        doc = documents.register(session, documents_dir, dag_id=DAG_ID, run_id=run_id, name=attachment_name(lampiran),
                                  data=lampiran.data, jenis="lampiran_spj", created_by=by)
         session.add(SpjAttachment(bundle_id=bundle.id, jenis=lampiran.jenis, document_id=doc.id))
     audit.record(session, actor=by, action="spj_dilengkapi", source=source, dag_id=DAG_ID, run_id=run_id,

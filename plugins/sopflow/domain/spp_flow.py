@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sopflow.domain import audit, bku, documents, outbox, steps
+from sopflow.domain.money import format_rupiah
 from sopflow.domain.office import Office
 from sopflow.domain.period import JAKARTA
 from sopflow.domain.sop import SopDefinition, Step
@@ -43,6 +44,16 @@ RENDERED = {
     "dokumen_spm": ("spm", "nota_dinas_spm", "sptjm_spm", "rekap_spm", "suket_pencairan"),
 }
 GENERATED_JENIS = tuple(k for kinds in RENDERED.values() for k in kinds)
+
+
+def attachable_documents(config: SppConfig) -> list[str]:
+    """The document kinds a BPP attaches: those config/spp.yaml names, less the papers sopflow
+    renders itself at steps 8-9 (a BPP uploading an SPM of their own would only confuse)."""
+    from sopflow.domain.spp_checklist import doc_key
+    from sopflow.domain.spp_documents import DOCUMENT_KINDS
+
+    rendered = {doc_key(DOCUMENT_KINDS[k]) for k in GENERATED_JENIS} | {doc_key("SPM")}
+    return [name for key, name in config.known_documents().items() if key not in rendered]
 
 
 def run_key(bundle_id: int) -> str:
@@ -101,8 +112,10 @@ def collect_batch(session: Session, office: Office, sop: SopDefinition, *, batch
 
 def start_bundle(session: Session, office: Office, sop: SopDefinition, bundle: SpjBundle) -> SopRun:
     """The bundle's domain run, with steps 1 and 2 done by the BPP at the submission."""
-    run = steps.ensure_run(session, sop=sop, dag_id=DAG_ID, run_id=run_key(bundle.id),
-                           periode=f"Tahun Anggaran {bundle.tahun_anggaran}", params=bundle_params(bundle))
+    # The "periode" names the bundle too: every mail and page of it says which SPJ it is about.
+    periode = f"SPJ {bundle.id} SPP-{bundle.jenis_spp} {format_rupiah(bundle.total)}, Tahun Anggaran {bundle.tahun_anggaran}"
+    run = steps.ensure_run(session, sop=sop, dag_id=DAG_ID, run_id=run_key(bundle.id), periode=periode,
+                           params=bundle_params(bundle))
     for step in sop.steps[:2]:
         steps.record_done(session, office, sop, step, dag_id=DAG_ID, run_id=run.run_id, actor=bundle.bendahara_email,
                           at=bundle.submitted_at, note=f"SPJ {bundle.id} diajukan", source="spj")

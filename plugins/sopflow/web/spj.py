@@ -82,7 +82,7 @@ def _kinds(config) -> tuple[list[str], list[str]]:
     for jenis_spp in JENIS_SPP:
         for name in config.dokumen(jenis_spp).lampiran_wajib:
             intake.setdefault(doc_key(name), name)
-    others = [n for k, n in config.known_documents().items() if k not in intake]
+    others = [n for n in spp_flow.attachable_documents(config) if doc_key(n) not in intake]
     return [*intake.values(), *others], list(intake.values())
 
 

@@ -52,7 +52,8 @@ def send_mail_now() -> None:
 
 # --- what the page shows -----------------------------------------------------------------------------
 def _names(off, emails) -> list[str]:
-    return [(off.staff.by_email(e).nama if off.staff.by_email(e) else e) for e in emails or []]
+    return [("sistem" if e == "system" else off.staff.by_email(e).nama if off.staff.by_email(e) else e)
+            for e in emails or []]
 
 
 def _history(session, off, inst: StepInstance) -> list[SimpleNamespace]:
@@ -93,7 +94,7 @@ def _takes_attachments(sop, inst: StepInstance) -> bool:
 def _attachment_rows(spj, chosen: list[str] | None) -> tuple[list[str], list[SimpleNamespace]]:
     """The document kinds to pick from, and the rows of the form: what the Form Koreksi asks for
     preselected, or what the person chose when the page comes back with problems."""
-    known = spp_config(settings().config_dir).known_documents()
+    known = {doc_key(n): n for n in spp_flow.attachable_documents(spp_config(settings().config_dir))}
     if chosen is None:
         chosen = [known[doc_key(k.dokumen)] for k in spj.koreksi if doc_key(k.dokumen) in known]
     while chosen and not chosen[-1]:
@@ -116,6 +117,7 @@ def _context(session, off, inst: StepInstance, viewer: Viewer, can_act: bool, ac
     docs = session.scalars(select(Document).where(Document.dag_id == inst.dag_id, Document.run_id == inst.run_id)
                            .order_by(Document.id))
     spj = spj_pages.bundle_box(session, inst.dag_id, inst.run_id)
+    reviewer = session.get(StepInstance, inst.reopened_by_id) if inst.reopened_by_id else None
     kinds, rows = _attachment_rows(spj, chosen) if spj is not None and _takes_attachments(sop, inst) else ([], [])
     return dict(
         sop=sop, step=step, instance=inst, periode=run.periode if run else "", pelaksana=_names(off, inst.candidates),
@@ -124,6 +126,8 @@ def _context(session, off, inst: StepInstance, viewer: Viewer, can_act: bool, ac
         bagian=off.staff.bagian_name(inst.bagian) if inst.bagian else "",
         atas_nama=_names(off, [stands_in])[0] if stands_in and stands_in != viewer.email else None,
         max_mb=documents.MAX_BYTES // 1024 // 1024, accept=",".join(sorted(documents.ALLOWED_SUFFIXES)),
+        revision_note=reviewer.note if reviewer is not None else None,
+        revision_by=_names(off, [reviewer.closed_by])[0] if reviewer is not None and reviewer.closed_by else "",
         viewer=viewer, spj=spj, spj_kinds=kinds, spj_rows=rows, problems=list(problems or []), catatan=catatan,
     )
 
