@@ -474,6 +474,11 @@ def test_archive_registers_the_rekam_jejak_once(db_url, tmp_path):
     assert (record.jenis, record.version, record.archived) == ("rekam_jejak", 1, True)
     assert record.sha256 == hashlib.sha256(data).hexdigest() and record.size == len(data)
     assert record.step_instance_id == inst.id
+    from tests.integration.test_compliance_report import pdf_text
+
+    text = " ".join(pdf_text(data, tmp_path).split())  # the record reads as the office speaks
+    assert "disetujui" in text and "Sekretaris Daerah" in text and "Bambang" in text
+    assert "approved" not in text and "bambang.kusumawardana@example.org" not in text
     assert documents_named("Renja Setda 2027.pdf")[0].archived is True
     # The disposition sheets are working papers, not the run's output.
     assert not any(d.archived for d in documents_named("Lembar Disposisi Langkah 1.pdf"))

@@ -26,8 +26,10 @@ def _archive(session: Session, office: Office, sop: SopDefinition, inst: StepIns
         decisions.append(dict(step_no=d.step_instance.step_no, round=d.step_instance.round, decision=d.decision,
                               note=d.note, by_email=d.by_email, at=d.at))
     docs = documents.run_documents(session, inst.dag_id, inst.run_id)
+    nama = {p.email: p.nama for p in office.staff.people} | {"system": "sistem"}
+    peran = {role_id: role.nama for role_id, role in office.staff.roles.items()}
     html = render("documents/rekam_jejak.html", sop=sop, periode=run.periode, run_id=inst.run_id,
-                  instances=instances, decisions=decisions, documents=docs)
+                  instances=instances, decisions=decisions, documents=docs, nama=nama, peran=peran)
     for doc in notify.latest_uploads(session, inst.dag_id, inst.run_id):
         doc.archived = True
     record = documents.register(session, documents_dir, dag_id=inst.dag_id, run_id=inst.run_id,
