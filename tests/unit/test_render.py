@@ -195,8 +195,11 @@ def test_rekam_jejak_renders_to_pdf(tmp_path):
         ],
         decisions=[NS(step_no=6, round=1, decision="tidak", note="Tabel 2.1 belum lengkap", by_email="kabag@x.example", at=DUE)],
         documents=[NS(name="Renja Setda 2027.pdf", version=2, sha256="ab" * 32, jenis="upload")],
+        nama={"kabag@x.example": "Retno Kabag"}, peran={"perencana": "Perencana", "kabag": "Kepala Bagian"},
     )
     pdf = html_to_pdf(html)
     assert pdf.startswith(b"%PDF")
     text = _pdf_text(pdf, tmp_path)
     assert "REKAM JEJAK" in text and "Renja Setda 2027.pdf" in text and "TIDAK" in text
+    assert "Retno Kabag" in text and "Kepala Bagian" in text and "dikembalikan" in text and "unggahan" in text
+    assert "budi@setda.blitarkab.example" in text  # someone not in the directory shows as their address
