@@ -166,3 +166,6 @@ def test_one_transmittal_to_bpkad_with_letter_register_and_papers(batch, tmp_pat
             name = f"{kind}-{jenis}_{number.replace('/', '-')}.pdf"
             assert name in parts, (name, sorted(parts))
     assert "SPTJM SPP.pdf" in parts  # the BPP's own attachments go with the bundle
+    told = sorted(m["Subject"] for m in batch["messages"] if m["To"] == BPP and "dikirim ke BPKAD" in m["Subject"])
+    assert told == sorted(f"[sopflow] SPJ {b['id']} dikirim ke BPKAD: SPP-{b['jenis_spp']} {b['total_rupiah']} "
+                          f"(BKU {b['bku_nomor']})" for b in batch["bundles"])

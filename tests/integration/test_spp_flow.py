@@ -150,6 +150,9 @@ def test_the_transmittal_sends_every_signed_bundle_once(db_url, template):
         assert spp_flow.send_transmittal(s, off, documents_dir=docs) is None  # sent once, not twice
         messages = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "transmittal")).all()
         assert [m.recipient for m in messages] == ["bpkad@example.org"]
+        told = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "spj_dikirim")).all()
+        assert [(m.recipient, "0001/BKU/BPP-PK/2027" in m.subject) for m in told] == [
+            ("lilis.suryaningsih@example.org", True)]
         assert s.scalar(select(func.count()).select_from(SpjBundle).where(SpjBundle.status == "dikirim")) == 1
     # The second bundle, signed later the same day, goes in that day's second letter.
     with session_scope() as s:

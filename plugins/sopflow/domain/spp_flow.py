@@ -14,7 +14,7 @@ group over the bundles it took; each mapped task finds its bundle by (batch run,
 - `run_action` (auto steps 7-9): the BKU number written on the SPJ, then the SPP and SPM papers
   numbered and rendered.
 - `send_transmittal`: every signed bundle in one mail to BPKAD (Surat Pengantar, the documents,
-  the register), closing their step 13.
+  the register), closing their step 13; each BPP is told, with the bundle's numbers.
 """
 
 from __future__ import annotations
@@ -297,6 +297,13 @@ def send_transmittal(session: Session, office: Office, *, now: dt.datetime | Non
     sop = office.sop(DAG_ID)
     sending = next(s for s in sop.steps if "kirim_bpkad" in s.actions)
     note = f"Dikirim ke BPKAD dalam surat pengantar {label}"
+    for bundle, data in zip(bundles, datas):  # each BPP hears that their SPJ went, with its numbers
+        mine = dict(b=data, nama=data.bendahara.nama, label=label, tanggal=tanggal)
+        outbox.enqueue(session, key=outbox.message_key(DAG_ID, run_key(bundle.id), "dikirim", label, bundle.bendahara_email),
+                       kind="spj_dikirim", recipient=bundle.bendahara_email,
+                       subject=render("email/spj_dikirim.subject.txt", **mine).strip(),
+                       body_text=render("email/spj_dikirim.txt", **mine), body_html=render("email/spj_dikirim.html", **mine),
+                       dag_id=DAG_ID, run_id=run_key(bundle.id))
     for bundle in bundles:
         bundle.sent_at, bundle.transmittal = now, label
         waiting = [i for i in steps.instances_of(session, DAG_ID, run_key(bundle.id), sending.id) if i.status == "open"]
