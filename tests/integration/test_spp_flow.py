@@ -188,3 +188,26 @@ def test_register_and_bku_extract_list_the_numbered_bundles(db_url, template, tm
     assert out.returncode == 0 and (tmp_path / "register-spp-spm-2027.xlsx").exists()
     rows = list(load_workbook(tmp_path / "register-spp-spm-2027.xlsx").active.iter_rows(values_only=True))
     assert [(r[0], r[4], r[7]) for r in rows[1:]] == [(1, "GU", "0001/BKU/BPP-PK/2027"), (2, "GU", "0002/BKU/BPP-PK/2027")]
+
+
+def test_a_transmittal_too_big_for_one_mail_goes_as_parts():
+    from types import SimpleNamespace as D
+
+    letter, register = D(name="letter", size=100), D(name="register", size=50)
+    a, b, c = [D(name="a1", size=600), D(name="a2", size=300)], [D(name="b1", size=700)], [D(name="c1", size=5000)]
+    parts = spp_flow.pack_mails([letter, register], [a, b, c], limit=1200)
+    # the letter and register open mail 1; each bundle's papers stay together; an oversized bundle alone
+    assert [[d.name for d in p] for p in parts] == [["letter", "register", "a1", "a2"], ["b1"], ["c1"]]
+    assert spp_flow.pack_mails([letter, register], [a, b], limit=10**9) == [[letter, register, *a, *b]]
+
+
+def test_a_run_can_bind_only_holders_of_the_role(db_url):
+    """A run's `pelaksana` narrows a role to some of its holders; it never hands a step to someone
+    outside the role (a trigger's conf cannot route the Sekda's signature elsewhere)."""
+    off = office()
+    sop = off.sop("sop02_renja")
+    with session_scope() as s:
+        steps.ensure_run(s, sop=sop, dag_id=sop.id, run_id="manual__x", periode="Tahun 2027",
+                         params={"pelaksana": {"sekda": ["penyusup@example.org"]}})
+        [inst] = steps.open_step(s, off, sop, sop.steps[0], dag_id=sop.id, run_id="manual__x")
+        assert inst.candidates == [p.email for p in off.staff.members("sekda")]

@@ -118,7 +118,7 @@ def build_dag(sop: SopDefinition) -> DAG:
         # A triggered run (one SPJ bundle, one BPKAD letter) waits days for people; Airflow's
         # default of 16 would hold the 17th bundle back unopened.
         # A batch run lives until its last bundle is sent: several working days' batches overlap.
-        max_active_runs=60 if batch else 1 if scheduled else 1000,
+        max_active_runs=1000 if batch or not scheduled else 1,
         # A triggered-only DAG starts nothing by itself: unpaused, so a trigger runs at once.
         is_paused_upon_creation=scheduled,
         params=params_for(sop),

@@ -20,5 +20,7 @@ def run_context(context: Any) -> RunContext:
     when = context.get("logical_date") or getattr(dag_run, "logical_date", None) or getattr(dag_run, "run_after", None)
     if when is None:
         when = dt.datetime.now(dt.timezone.utc)
-    params = {k: v for k, v in dict(context.get("params") or {}).items()}
+    # `pelaksana` binds people to a run's steps; only sopflow sets it (an SPJ bundle's BPP), never a
+    # trigger's conf, or whoever may trigger a DAG could route its signatures to anyone.
+    params = {k: v for k, v in dict(context.get("params") or {}).items() if k != "pelaksana"}
     return RunContext(dag_id=dag_run.dag_id, run_id=dag_run.run_id, when=when, params=params)

@@ -109,6 +109,7 @@ class SppConfig(_Strict):
     nomor_spp: str = "{nomor:04d}/{bendahara}/{tahun}"
     nomor_spm: str = "{nomor:04d}/{bendahara}/{tahun}"
     jam_kirim: dt.time = dt.time(14, 0)
+    batas_email_mb: StrictInt = Field(20, ge=1, le=100)
     penerima_bpkad: str = "bpkad"
 
     @field_validator("nomor_bku", "nomor_spp", "nomor_spm")

@@ -38,6 +38,8 @@ from sopflow.store.models import SopRun, SpjBundle, StepInstance
 
 DAG_ID = "sop08_spp"
 RUN_KEY = re.compile(r"^spj-(\d+)$")
+# Airflow maps a task over at most 1024 items (max_map_length): the rest wait for the next batch.
+MAX_PER_BATCH = 1000
 # Documents rendered at the auto steps, by action: (kind of render.spp, jenis in the registry).
 RENDERED = {
     "dokumen_spp": ("spp", "pengesahan_spj"),
@@ -95,7 +97,7 @@ def collect_batch(session: Session, office: Office, sop: SopDefinition, *, batch
     if taken:
         return taken
     query = (select(SpjBundle).where(SpjBundle.status == "diajukan", SpjBundle.run_id.is_(None),
-                                     SpjBundle.submitted_at <= cutoff).order_by(SpjBundle.id))
+                                     SpjBundle.submitted_at <= cutoff).order_by(SpjBundle.id).limit(MAX_PER_BATCH))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # two batch runs never take one bundle
     bundles = list(session.scalars(query))
@@ -125,9 +127,14 @@ def start_bundle(session: Session, office: Office, sop: SopDefinition, bundle: S
 # --- documents -----------------------------------------------------------------------------------
 
 def _bendahara(office: Office, bundle: SpjBundle):
+    """The bundle's BPP from staff.yaml, or (moved away since submitting) as the bundle recorded them:
+    a transfer must not stop the bundle's papers, nor the day's transmittal of everyone else's."""
     person = office.staff.by_email(bundle.bendahara_email)
     if person is None:
-        raise LookupError(f"the BPP {bundle.bendahara_email} of SPJ {bundle.id} is not in staff.yaml")
+        from types import SimpleNamespace
+
+        return SimpleNamespace(nama=bundle.bendahara_email, nip="-", jabatan="Bendahara Pengeluaran Pembantu",
+                               kode=None, id=bundle.bendahara_email.split("@")[0])
     return person
 
 
@@ -240,6 +247,21 @@ def run_action(session: Session, office: Office, step: Step, inst: StepInstance,
 
 # --- the day's transmittal to BPKAD -------------------------------------------------------------------
 
+def pack_mails(first: list, groups: list[list], limit: int) -> list[list]:
+    """The attachments split into mails of at most `limit` bytes where that can be: `first` (the
+    letter and the register) opens the first mail, each group (one bundle's papers) stays whole in
+    one mail, in order. A group bigger than the limit alone goes in a mail of its own."""
+    parts, current, size = [], list(first), sum(d.size for d in first)
+    for group in groups:
+        extra = sum(d.size for d in group)
+        if current and size + extra > limit and (len(parts) or len(current) > len(first)):
+            parts.append(current)
+            current, size = [], 0
+        current += group
+        size += extra
+    return parts + [current] if current else parts
+
+
 @dataclass(frozen=True)
 class Sent:
     label: str
@@ -281,19 +303,21 @@ def send_transmittal(session: Session, office: Office, *, now: dt.datetime | Non
                   "surat_pengantar")
     register = keep(f"Register SPP-SPM {tanggal:%d-%m-%Y}.xlsx",
                     render_spp.register_xlsx(datas, title=f"Register SPP-SPM {tanggal:%d-%m-%Y}"), "register_spp")
-    attached = [letter, register]
-    for bundle in bundles:
-        papers = [d for d in documents.run_documents(session, DAG_ID, run_key(bundle.id)) if d.jenis in GENERATED_JENIS]
-        attached += papers + [a.document for a in bundle.attachments]
+    per_bundle = [[d for d in documents.run_documents(session, DAG_ID, run_key(b.id)) if d.jenis in GENERATED_JENIS]
+                  + [a.document for a in b.attachments] for b in bundles]
+    parts = pack_mails([letter, register], per_bundle, config.batas_email_mb * 1024 * 1024)
+    attached = [d for part in parts for d in part]
     recipients = office.staff.recipient_emails(config.penerima_bpkad)
-    context = dict(tanggal=tanggal, bundles=datas, total=total_of(datas),
-                   documents=[d.name for d in attached], label=label)
-    for email in recipients:
-        outbox.enqueue(session, key=outbox.message_key(DAG_ID, run_id, "transmittal", email), kind="transmittal",
-                       recipient=email, subject=render("email/transmittal.subject.txt", **context).strip(),
-                       body_text=render("email/transmittal.txt", **context),
-                       body_html=render("email/transmittal.html", **context),
-                       attachments=[d.id for d in attached], dag_id=DAG_ID, run_id=run_id)
+    for number, part in enumerate(parts, start=1):
+        context = dict(tanggal=tanggal, bundles=datas, total=total_of(datas), documents=[d.name for d in part],
+                       label=label, bagian=number, jumlah_bagian=len(parts))
+        for email in recipients:
+            outbox.enqueue(session, key=outbox.message_key(DAG_ID, run_id, "transmittal", number, email),
+                           kind="transmittal", recipient=email,
+                           subject=render("email/transmittal.subject.txt", **context).strip(),
+                           body_text=render("email/transmittal.txt", **context),
+                           body_html=render("email/transmittal.html", **context),
+                           attachments=[d.id for d in part], dag_id=DAG_ID, run_id=run_id)
     sop = office.sop(DAG_ID)
     sending = next(s for s in sop.steps if "kirim_bpkad" in s.actions)
     note = f"Dikirim ke BPKAD dalam surat pengantar {label}"
@@ -312,8 +336,11 @@ def send_transmittal(session: Session, office: Office, *, now: dt.datetime | Non
             audit.record(session, actor="system", action="done", source="system", instance=inst,
                          detail={"transmittal": label, "recipients": recipients})
         if not waiting:  # signed a moment before its step 13 opened: recorded done, so it never waits
-            steps.record_done(session, office, sop, sending, dag_id=DAG_ID, run_id=run_key(bundle.id), actor="system",
-                              at=now, note=note, source="system")
+            if steps.record_done(session, office, sop, sending, dag_id=DAG_ID, run_id=run_key(bundle.id),
+                                 actor="system", at=now, note=note, source="system") is None:
+                for inst in steps.instances_of(session, DAG_ID, run_key(bundle.id), sending.id):
+                    if inst.status == "open":  # it opened in between: close it as above
+                        inst.status, inst.closed_at, inst.closed_by, inst.note = "done", now, "system", note
     audit.record(session, actor="system", action="spj_dikirim", source="system", dag_id=DAG_ID, run_id=run_id,
                  detail={"bundles": [b.id for b in bundles], "recipients": recipients, "label": label})
     return Sent(label, [b.id for b in bundles], recipients, [d.name for d in attached])

@@ -84,8 +84,10 @@ def _groups(office: Office, sop: SopDefinition, step: Step, run: SopRun | None =
     if not step.is_human:
         return {"": []}
     bound = ((run.params or {}).get("pelaksana") or {}).get(step.pelaksana) if run is not None else None
+    members = [p.email for p in staff.members(step.pelaksana)]
+    bound = [e for e in (str(x).strip().lower() for x in bound or []) if e in members]  # only holders of the role
     if bound:
-        return {"": [str(e).strip().lower() for e in bound]}
+        return {"": bound}
     if step.per != "bagian":
         return {"": [p.email for p in staff.members(step.pelaksana)]}
     if staff.roles[step.pelaksana].group:
@@ -190,8 +192,12 @@ def record_done(session: Session, office: Office, sop: SopDefinition, step: Step
     inst = _new_instance(office, sop, step, dag_id=dag_id, run_id=run_id, bagian="", candidates=[actor],
                          round_=1, now=at)
     _close(inst, "done", actor, None, note, at)
-    session.add(inst)
-    session.flush()
+    try:
+        with session.begin_nested():  # the step's own task may open round 1 at this very moment
+            session.add(inst)
+            session.flush()
+    except IntegrityError:
+        return None
     audit.record(session, actor=actor, action="done", source=source, instance=inst, detail={"note": note})
     return inst
 
