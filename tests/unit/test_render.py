@@ -68,6 +68,8 @@ def test_task_email_has_every_field():
         ):
             assert expected in body, (name, expected)
         assert "REVISI" not in body and "sopflow revise" not in body
+        # the page comes first: staff act from the mail on a phone; the command is for the terminal
+        assert body.index("http://127.0.0.1:8080/sop/tugas/17?t=abc") < body.index("sopflow done 17")
     text = render("email/task.txt", **ctx)
     assert "<" not in text  # the plain part is plain
 
