@@ -45,7 +45,7 @@ edits to the working tree during a long run do not mix two code states in one se
 pool is started and warmed before timing), like W Airflow workers running mapped tasks.
 
     .venv/bin/python bench/spp_batch.py [--bundles 2000] [--engine sqlite|postgresql|both]
-                                        [--workers 1] [--lines 3] [--step4] [--keep]
+                                        [--workers 1] [--lines 3] [--jumlah 1250000] [--step4] [--keep]
 """
 
 from __future__ import annotations
@@ -204,6 +204,7 @@ class Phases:
             tenth = max(1, len(per_item) // 10)
             r["median_ms"] = statistics.median(per_item) * 1000
             r["p95_ms"] = sorted(per_item)[min(len(per_item) - 1, int(len(per_item) * 0.95))] * 1000
+            r["max_ms"] = max(per_item) * 1000
             r["first10_rate"] = tenth / sum(per_item[:tenth])
             r["last10_rate"] = tenth / sum(per_item[-tenth:])
         self.results.append(r)
@@ -482,7 +483,7 @@ def report(r: dict, args) -> dict:
             print(f"  {'':<34} (its own process, as the Airflow task: peak RSS {p['before_mb']:.0f} MB before "
                   f"send_transmittal, {p['maxrss_mb']:.0f} MB after)")
         if p.get("worker_maxrss_mb"):
-            print(f"  {'':<34} pool workers' peak RSS: " + ", ".join(
+            print(f"  {'':<34} slowest bundle {p.get('max_ms', 0) / 1000:.1f} s; pool workers' peak RSS: " + ", ".join(
                 f"{pid} {mb:.0f} MB" for pid, mb in sorted(p["worker_maxrss_mb"].items())))
     if any(p not in IN_TOTAL for p in phases):
         print("  * not part of the automated part's total")
@@ -526,7 +527,7 @@ def code_state() -> str:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     ap.add_argument("--bundles", type=int, default=2000, help="SPJ bundles in the batch")
     ap.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
     ap.add_argument("--workers", type=int, default=1, help="processes for the auto steps s07-s09 (default 1)")

@@ -3,8 +3,8 @@
 # Each uses its own temp homes; the second starts a private `airflow standalone` on port 8093
 # (BENCH_API_PORT to change it) and stops it again. Arguments for each: set
 # PARSE_ARGS / WAIT_ARGS / SPP_ARGS, e.g. PARSE_ARGS="--warm 20" WAIT_ARGS="--k 5".
-# The SPP batch runs 200 bundles here (about 4 min per engine on 2 cores); the issue's 2,000
-# take about 35-45 min per engine: SPP_ARGS="--bundles 2000" (a later --bundles wins).
+# The SPP batch runs 200 bundles here (about 5 min for both engines on 2 cores); the issue's
+# 2,000 take about 35 min per engine: SPP_ARGS="--bundles 2000" (a later --bundles wins).
 set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="$REPO/.venv/bin/python"

@@ -211,3 +211,18 @@ def test_a_run_can_bind_only_holders_of_the_role(db_url):
                          params={"pelaksana": {"sekda": ["penyusup@example.org"]}})
         [inst] = steps.open_step(s, off, sop, sop.steps[0], dag_id=sop.id, run_id="manual__x")
         assert inst.candidates == [p.email for p in off.staff.members("sekda")]
+
+
+def test_the_run_name_of_any_bundle_fits_its_column(db_url, template):
+    """The bundle's name goes in sop_run.periode (50 characters, enforced by PostgreSQL)."""
+    from sopflow.store.models import SopRun
+
+    bundle = SpjBundle(id=2_000_000_000, jenis_spp="LS", tahun_anggaran=2027)
+    assert len(spp_flow.bundle_periode(bundle)) <= SopRun.__table__.c.periode.type.length
+    rows = [[1, dt.date(2027, 3, 15), "KW-9/2027", "5.1.02.01.01.0024", "Gedung", "9.876.543.210,99", "PT Besar", None, None]]
+    path = fill(template, header={"Jumlah Total": "9.876.543.210,99"}, rows=rows, out=template.with_name("besar.xlsx"))
+    big = do_submit(read_xlsx(path), now=dt.datetime(2027, 3, 15, 0, 1, tzinfo=UTC))
+    assert _batch("manual__f", dt.datetime(2027, 3, 15, 1, 0, tzinfo=UTC)) == [big]
+    with session_scope() as s:
+        run = s.scalar(select(SopRun).where(SopRun.run_id == spp_flow.run_key(big)))
+        assert run.periode == f"SPJ {big} SPP-GU Tahun Anggaran 2027"

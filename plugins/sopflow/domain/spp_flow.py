@@ -28,7 +28,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sopflow.domain import audit, bku, documents, outbox, steps
-from sopflow.domain.money import format_rupiah
 from sopflow.domain.office import Office
 from sopflow.domain.period import JAKARTA
 from sopflow.domain.sop import SopDefinition, Step
@@ -112,11 +111,15 @@ def collect_batch(session: Session, office: Office, sop: SopDefinition, *, batch
     return [b.id for b in bundles]
 
 
+def bundle_periode(bundle: SpjBundle) -> str:
+    """The run's "periode" names the bundle, so every mail and page of it says which SPJ it is about.
+    No amount: `sop_run.periode` holds 50 characters (PostgreSQL refuses more), this at most 41."""
+    return f"SPJ {bundle.id} SPP-{bundle.jenis_spp} Tahun Anggaran {bundle.tahun_anggaran}"
+
+
 def start_bundle(session: Session, office: Office, sop: SopDefinition, bundle: SpjBundle) -> SopRun:
     """The bundle's domain run, with steps 1 and 2 done by the BPP at the submission."""
-    # The "periode" names the bundle too: every mail and page of it says which SPJ it is about.
-    periode = f"SPJ {bundle.id} SPP-{bundle.jenis_spp} {format_rupiah(bundle.total)}, Tahun Anggaran {bundle.tahun_anggaran}"
-    run = steps.ensure_run(session, sop=sop, dag_id=DAG_ID, run_id=run_key(bundle.id), periode=periode,
+    run = steps.ensure_run(session, sop=sop, dag_id=DAG_ID, run_id=run_key(bundle.id), periode=bundle_periode(bundle),
                            params=bundle_params(bundle))
     for step in sop.steps[:2]:
         steps.record_done(session, office, sop, step, dag_id=DAG_ID, run_id=run.run_id, actor=bundle.bendahara_email,
